@@ -1,0 +1,307 @@
+package io.cohort.simulation;
+
+import io.cohort.api.DeliveryOrder;
+import io.cohort.api.MemberId;
+import io.cohort.api.View;
+import io.cohort.protocol.GroupMember;
+import io.cohort.protocol.ProtocolConfig;
+import io.cohort.simulation.check.HistoryChecker;
+import io.cohort.simulation.check.Violation;
+import io.cohort.simulation.history.History;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * One deterministic simulated run: a group of {@link SimNode}s on a {@link SimNetwork}, an
+ * application multicasting in all four orders, and a nemesis that crashes and restarts members,
+ * partitions and heals the network, makes members leave and new ones join. After the fault phase
+ * the network heals, the group settles, and the recorded history is checked against every
+ * property of DESIGN.md section 2.
+ *
+ * <p>Everything random comes from one {@link SplittableRandom} seeded with the scenario's seed, and
+ * simulated time comes from an {@link EventQueue}, so a seed replays exactly.
+ */
+public final class Simulation {
+
+    private static final DeliveryOrder[] ORDERS = DeliveryOrder.values();
+
+    private final Scenario scenario;
+    private final SplittableRandom random;
+    private final EventQueue events = new EventQueue();
+    private final SimNetwork network;
+    private final History history = new History();
+    private final Map<String, SimNode> nodes = new LinkedHashMap<>();
+    private final ProtocolConfig config;
+    private boolean faultPhase = true;
+
+    /**
+     * @param scenario what to run
+     */
+    public Simulation(Scenario scenario) {
+        this.scenario = scenario;
+        this.random = new SplittableRandom(scenario.seed() ^ 0x5DEECE66DL);
+        this.network = new SimNetwork(events, random, scenario);
+        this.config = ProtocolConfig.defaults().withVariant(scenario.variant());
+    }
+
+    /** The outcome of a run. */
+    public record Result(Scenario scenario, History history, List<Violation> violations, long eventsExecuted,
+                         long framesSent, long framesLost) {
+
+        /** @return whether every property held */
+        public boolean passed() {
+            return violations.isEmpty();
+        }
+
+        /** @return a one-line summary */
+        public String summary() {
+            return scenario + " -> " + (passed() ? "OK" : violations.size() + " violation(s)") + " events="
+                    + eventsExecuted + " frames=" + framesSent + " lost=" + framesLost + " history="
+                    + history.events().size() + " digest=" + history.digest();
+        }
+    }
+
+    /**
+     * Runs the scenario and checks its history.
+     *
+     * @return the result
+     */
+    public Result run() {
+        List<MemberId> initial = new ArrayList<>();
+        for (int i = 0; i < scenario.initialMembers(); i++) {
+            SimNode node = new SimNode(nodeName(i), this, config, history);
+            nodes.put(node.name(), node);
+            initial.add(MemberId.of(node.name(), 1));
+        }
+        View first = new View(1, initial);
+        for (SimNode node : nodes.values()) {
+            node.bootstrap(first);
+        }
+        scheduleNextSend(0);
+        scheduleNextFault(0);
+        events.at(scenario.faultPhaseMillis(), this::endFaultPhase);
+        events.runUntil(scenario.faultPhaseMillis() + scenario.settleMillis());
+
+        Set<MemberId> live = new LinkedHashSet<>();
+        for (SimNode node : nodes.values()) {
+            if (node.up() && !node.terminal()) {
+                live.add(node.id());
+            }
+        }
+        history.end(live, finalViewKeepsMajority());
+        List<Violation> violations = new HistoryChecker().check(history);
+        return new Result(scenario, history, violations, events.executed(), network.framesSent, network.framesLost);
+    }
+
+    private static String nodeName(int i) {
+        return String.valueOf((char) ('a' + i));
+    }
+
+    EventQueue events() {
+        return events;
+    }
+
+    // ------------------------------------------------------------------ network plumbing
+
+    void sendFrame(SimNode from, MemberId to, byte[] frame) {
+        SimNode target = nodes.get(to.name());
+        if (target == null) {
+            return;
+        }
+        long incarnation = to.incarnation();
+        network.send(from.name(), to.name(), frame, bytes -> target.receiveFrame(incarnation, bytes));
+    }
+
+    void sendToSeeds(SimNode from, byte[] frame) {
+        for (SimNode target : nodes.values()) {
+            if (target != from && target.up() && target.id() != null) {
+                long incarnation = target.id().incarnation();
+                network.send(from.name(), target.name(), frame, bytes -> target.receiveFrame(incarnation, bytes));
+            }
+        }
+    }
+
+    void sendHeartbeat(SimNode from, MemberId to) {
+        SimNode target = nodes.get(to.name());
+        if (target == null) {
+            return;
+        }
+        MemberId sender = from.id();
+        network.send(from.name(), to.name(), new byte[0], bytes -> {
+            if (target.id() != null && target.id().equals(to)) {
+                target.receiveHeartbeat(sender);
+            }
+        });
+    }
+
+    /** A crashed, excluded or departed host comes back as a new incarnation a little later. */
+    void scheduleRestart(SimNode node) {
+        events.after(200 + random.nextInt(1300), () -> {
+            if (!node.up() || node.terminal()) {
+                node.startAndJoin();
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ workload
+
+    private void scheduleNextSend(long at) {
+        events.at(at, () -> {
+            if (!faultPhase) {
+                return;
+            }
+            List<SimNode> candidates = new ArrayList<>();
+            for (SimNode n : nodes.values()) {
+                if (n.up() && n.core().status() == GroupMember.Status.MEMBER) {
+                    candidates.add(n);
+                }
+            }
+            if (!candidates.isEmpty()) {
+                candidates.get(random.nextInt(candidates.size())).multicast(ORDERS[random.nextInt(ORDERS.length)]);
+            }
+            scheduleNextSend(events.now() + 1 + random.nextLong(2 * scenario.sendIntervalMillis()));
+        });
+    }
+
+    // ------------------------------------------------------------------ nemesis
+
+    private void scheduleNextFault(long at) {
+        events.at(at, () -> {
+            if (!faultPhase) {
+                return;
+            }
+            injectFault();
+            scheduleNextFault(events.now() + scenario.faultIntervalMillis() / 2
+                    + random.nextLong(scenario.faultIntervalMillis()));
+        });
+    }
+
+    private void injectFault() {
+        int dice = random.nextInt(100);
+        if (dice < 30) {
+            crashSomeone();
+        } else if (dice < 55) {
+            partition();
+        } else if (dice < 70) {
+            leaveSomeone();
+        } else if (dice < 82) {
+            addNewMember();
+        }
+        // Otherwise: a quiet interval.
+    }
+
+    /** The newest view any live host has installed: the group's view, as far as an observer can tell. */
+    private View groupView() {
+        View best = null;
+        for (SimNode n : nodes.values()) {
+            if (n.up() && n.core() != null && n.core().view() != null
+                    && (best == null || n.core().view().viewId() > best.viewId())) {
+                best = n.core().view();
+            }
+        }
+        return best;
+    }
+
+    /** Crashing {@code victim} leaves a majority of the group's view alive (so liveness stays owed). */
+    private boolean majorityStaysAlive(SimNode victim) {
+        View g = groupView();
+        if (g == null) {
+            return false;
+        }
+        int alive = 0;
+        for (MemberId m : g.members()) {
+            SimNode n = nodes.get(m.name());
+            if (n != victim && n.up() && m.equals(n.id()) && !n.terminal()) {
+                alive++;
+            }
+        }
+        return alive >= g.majority();
+    }
+
+    private SimNode randomUpNode() {
+        List<SimNode> up = new ArrayList<>();
+        for (SimNode n : nodes.values()) {
+            if (n.up() && !n.terminal()) {
+                up.add(n);
+            }
+        }
+        return up.isEmpty() ? null : up.get(random.nextInt(up.size()));
+    }
+
+    private void crashSomeone() {
+        SimNode victim = randomUpNode();
+        if (victim == null || !majorityStaysAlive(victim)) {
+            return;
+        }
+        victim.crash();
+        scheduleRestart(victim);
+    }
+
+    private void partition() {
+        if (network.partitioned()) {
+            return;
+        }
+        List<String> names = new ArrayList<>(nodes.keySet());
+        Set<String> sideA = new LinkedHashSet<>();
+        int size = 1 + random.nextInt(Math.max(1, names.size() - 1));
+        while (sideA.size() < size) {
+            sideA.add(names.get(random.nextInt(names.size())));
+        }
+        boolean oneWay = random.nextInt(4) == 0;
+        for (String a : sideA) {
+            for (String b : names) {
+                if (!sideA.contains(b)) {
+                    network.block(a, b);
+                    if (!oneWay) {
+                        network.block(b, a);
+                    }
+                }
+            }
+        }
+        events.after(300 + random.nextInt(1700), network::healAll);
+    }
+
+    private void leaveSomeone() {
+        SimNode n = randomUpNode();
+        if (n != null && n.core().status() == GroupMember.Status.MEMBER && n.core().hasState()
+                && majorityStaysAlive(n)) {
+            n.leave();
+        }
+    }
+
+    private void addNewMember() {
+        if (nodes.size() >= scenario.maxMembers()) {
+            return;
+        }
+        SimNode node = new SimNode(nodeName(nodes.size()), this, config, history);
+        nodes.put(node.name(), node);
+        node.startAndJoin();
+    }
+
+    private void endFaultPhase() {
+        faultPhase = false;
+        network.healAll();
+    }
+
+    /**
+     * Liveness is owed only while a majority of the group's latest view is alive: a view that has
+     * lost its majority can never be replaced (primary partition), and the group stays wedged
+     * until recovery from disk. The nemesis avoids such crashes, but it cannot see a view that was
+     * chosen and not yet installed, so the run's end says whether liveness still applies.
+     */
+    private boolean finalViewKeepsMajority() {
+        View g = groupView();
+        return g != null && majorityStaysAlive(null);
+    }
+
+    /** @return whether liveness was owed at the end of the run (false when the group lost its majority) */
+    boolean livenessOwed() {
+        return history.livenessExpected();
+    }
+}

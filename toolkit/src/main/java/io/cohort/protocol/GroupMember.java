@@ -1,0 +1,1112 @@
+package io.cohort.protocol;
+
+import io.cohort.api.DeliveryOrder;
+import io.cohort.api.MemberId;
+import io.cohort.api.MulticastOutcome;
+import io.cohort.api.View;
+import io.cohort.protocol.ProtocolCounters.Kind;
+import io.cohort.protocol.link.LinkTable;
+import io.cohort.protocol.link.ReliableLink;
+import io.cohort.protocol.membership.LeaderAttempt;
+import io.cohort.protocol.membership.ProposalPlanner;
+import io.cohort.protocol.multicast.ViewMessages;
+import io.cohort.protocol.wire.Frame;
+import io.cohort.protocol.wire.FrameCodec;
+import io.cohort.protocol.wire.MalformedFrameException;
+import io.cohort.protocol.wire.MulticastMessage;
+import io.cohort.protocol.wire.Proposal;
+import io.cohort.protocol.wire.ProtocolMessage;
+import io.cohort.protocol.wire.Report;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The sans-IO protocol core of one member incarnation: membership, view change with flush,
+ * reliable FIFO / causal / total / safe multicast, stability and state transfer.
+ *
+ * <p>It is a deterministic state machine. Feed it events ({@link #receive}, {@link #timerFired},
+ * {@link #suspect}, {@link #multicast}, {@link #join}, {@link #leave}, {@link #sendStateChunk}),
+ * then take the resulting {@link Effect}s with {@link #takeEffects()} and carry them out in order.
+ * It owns no thread, socket, clock or random source, so a simulator can drive it through any
+ * schedule and replay it exactly. Not thread-safe: one thread drives one instance.
+ *
+ * <p>Bad input from the network (garbage, frames for other incarnations, stale or future views,
+ * duplicates, members that are not in the view) never throws: it is ignored and counted in
+ * {@link #counters()}.
+ */
+public final class GroupMember {
+
+    /** Lifecycle of an incarnation. */
+    public enum Status {
+        /** Created; neither bootstrapped nor joining. */
+        IDLE,
+        /** Asking to join; not in a view yet. */
+        JOINING,
+        /** In a view (a joiner is one from the moment it is in a view, even before its state arrives). */
+        MEMBER,
+        /** Excluded by the group: terminal. */
+        EXCLUDED,
+        /** Left cleanly: terminal. */
+        LEFT
+    }
+
+    /** While wedged, probe the view every this many retransmission rounds. */
+    static final int WEDGED_PROBE_ROUNDS = 10;
+    /** Back-off after a refused ballot: (rank + 1) times this many retransmission intervals. */
+    static final int BALLOT_BACKOFF_FACTOR = 2;
+
+    private record PendingSend(long localId, DeliveryOrder order, byte[] payload) {
+    }
+
+    private record Deferred(MemberId from, ProtocolMessage message) {
+    }
+
+    private final MemberId self;
+    private final ProtocolConfig config;
+    private final ProtocolCounters counters = new ProtocolCounters();
+    private final LinkTable links;
+    private final List<Effect> effects = new ArrayList<>();
+    private final ArrayDeque<ProtocolMessage> selfQueue = new ArrayDeque<>();
+
+    private Status status = Status.IDLE;
+    private View view;
+    private ViewMessages messages;
+    /** Whether the application holds state for {@link #view}; false for a joiner until its state arrives. */
+    private boolean stateful;
+
+    // Joiner side of a state transfer.
+    private long stateViewId = -1;
+    private MemberId expectedDonor;
+    private long expectedOffset;
+    // Donor side: bytes sent so far, per joiner, for the current view.
+    private final java.util.Map<MemberId, Long> donorOffsets = new java.util.HashMap<>();
+
+    // The previous view, kept to serve late members its commit and messages.
+    private View previousView;
+    private ViewMessages previousMessages;
+    private Proposal lastCommit;
+    private final Set<MemberId> commitResentTo = new HashSet<>();
+    /** Incarnations that were members and are no longer: never readmitted. */
+    private final Set<MemberId> departed = new HashSet<>();
+
+    // What this member knows must change.
+    private final Set<MemberId> suspected = new LinkedHashSet<>();
+    private final Set<MemberId> leaving = new LinkedHashSet<>();
+    private final LinkedHashSet<MemberId> pendingJoiners = new LinkedHashSet<>();
+    /** Another member suspects this one: it will be excluded, so it must not lead. */
+    private boolean doomed;
+    private boolean leaveRequested;
+
+    // Acceptor state for the current view.
+    private long promisedBallot;
+    private long acceptedBallot;
+    private Proposal acceptedProposal;
+    private long maxRoundSeen;
+    private ProtocolMessage.Accept pendingAccept;
+    private MemberId pendingAcceptFrom;
+    private Proposal pendingInstall;
+
+    // Leader state for the current view.
+    private LeaderAttempt attempt;
+    /** A ballot was refused: wait for {@link TimerKind#BALLOT_RETRY} before leading again. */
+    private boolean backingOff;
+
+    private final ArrayDeque<PendingSend> pendingSends = new ArrayDeque<>();
+    private long nextLocalId = 1;
+    private final List<Deferred> deferred = new ArrayList<>();
+
+    private long retransmitRound;
+    private boolean retransmitTimerSet;
+    private boolean joinTimerSet;
+
+    /**
+     * @param self   this incarnation
+     * @param config protocol settings
+     */
+    public GroupMember(MemberId self, ProtocolConfig config) {
+        this.self = Objects.requireNonNull(self, "self");
+        this.config = Objects.requireNonNull(config, "config");
+        this.links = new LinkTable(self);
+    }
+
+    // =====================================================================================
+    // Events from the application and the runtime
+    // =====================================================================================
+
+    /**
+     * Starts a new group: every initial member calls this with the same view and an empty state.
+     *
+     * @param initial the first view; must contain this member
+     */
+    public void bootstrap(View initial) {
+        requireStatus(Status.IDLE);
+        if (!initial.contains(self)) {
+            throw new IllegalArgumentException(self + " is not in " + initial);
+        }
+        status = Status.MEMBER;
+        stateful = true;
+        enterView(initial);
+        effects.add(new Effect.ViewInstalled(initial));
+        settle();
+    }
+
+    /** Asks the seeds to let this incarnation in; retried until it is in a view. */
+    public void join() {
+        requireStatus(Status.IDLE);
+        status = Status.JOINING;
+        effects.add(new Effect.SendToSeeds(FrameCodec.encodeJoinRequest(self)));
+        setJoinTimer();
+        settle();
+    }
+
+    /**
+     * Multicasts a message to the current view (or the next one, if the view is changing).
+     *
+     * @param order   delivery order
+     * @param payload application bytes (not copied; do not modify afterwards)
+     * @return the local id that later {@link Effect.Sent}, {@link Effect.Deliver} and
+     *         {@link Effect.MulticastAborted} effects refer to
+     */
+    public long multicast(DeliveryOrder order, byte[] payload) {
+        Objects.requireNonNull(order, "order");
+        Objects.requireNonNull(payload, "payload");
+        long id = nextLocalId++;
+        if (status == Status.EXCLUDED || status == Status.LEFT) {
+            effects.add(new Effect.MulticastAborted(id, MulticastOutcome.NOT_SENT));
+            return id;
+        }
+        pendingSends.add(new PendingSend(id, order, payload));
+        sendPending();
+        settle();
+        return id;
+    }
+
+    /** Leaves the group cleanly: the group installs a view without this member, after a flush. */
+    public void leave() {
+        if (status == Status.JOINING || status == Status.IDLE) {
+            exit(Status.LEFT);
+            return;
+        }
+        if (status != Status.MEMBER || leaveRequested) {
+            return;
+        }
+        leaveRequested = true;
+        if (view.size() == 1) {
+            sendPending();
+            deliverReady();
+            exit(Status.LEFT);
+            return;
+        }
+        leaving.add(self);
+        broadcast(new ProtocolMessage.Leave(view.viewId()));
+        maybeLead();
+        settle();
+    }
+
+    /**
+     * The failure detector suspects {@code member}. Suspicions are never withdrawn: a suspected
+     * incarnation is excluded and must come back as a new incarnation.
+     *
+     * @param member the suspected incarnation
+     */
+    public void suspect(MemberId member) {
+        if (status != Status.MEMBER || member.equals(self)) {
+            return;
+        }
+        addSuspicion(member, true);
+        settle();
+    }
+
+    /**
+     * A frame arrived from the network.
+     *
+     * @param bytes the frame
+     */
+    public void receive(byte[] bytes) {
+        Frame frame;
+        try {
+            frame = FrameCodec.decode(bytes);
+        } catch (MalformedFrameException e) {
+            counters.increment(Kind.MALFORMED_FRAME);
+            return;
+        }
+        if (status == Status.EXCLUDED || status == Status.LEFT || status == Status.IDLE) {
+            counters.increment(Kind.AFTER_EXIT);
+            return;
+        }
+        if (frame.kind() != Frame.Kind.JOIN_REQUEST && !frame.to().equals(self)) {
+            counters.increment(Kind.MISADDRESSED_FRAME);
+            return;
+        }
+        switch (frame.kind()) {
+            case JOIN_REQUEST -> onJoinRequest(frame.from());
+            case EXCLUDED_NOTICE -> onExcludedNotice(frame.viewId());
+            case LINK_ACK -> {
+                ReliableLink link = links.existing(frame.from());
+                if (link != null) {
+                    link.acknowledge(frame.linkAck());
+                }
+            }
+            case RELIABLE -> onReliable(frame);
+        }
+        settle();
+    }
+
+    /**
+     * A timer the core asked for has fired.
+     *
+     * @param timer which one
+     */
+    public void timerFired(TimerKind timer) {
+        switch (timer) {
+            case RETRANSMIT -> {
+                retransmitTimerSet = false;
+                retransmitRound++;
+                for (ReliableLink link : links.all()) {
+                    for (byte[] frame : link.retransmit(retransmitRound)) {
+                        counters.increment(Kind.RETRANSMISSION);
+                        effects.add(new Effect.Send(link.peer(), frame));
+                    }
+                }
+                if (isWedged() && status == Status.MEMBER && retransmitRound % WEDGED_PROBE_ROUNDS == 0) {
+                    // A wedged member waits on others. If they moved on without it (and the notice
+                    // saying so was lost), a reliable probe makes them answer again until it arrives.
+                    broadcast(messages.probeAck());
+                }
+            }
+            case BALLOT_RETRY -> {
+                backingOff = false;
+                maybeLead();
+            }
+            case JOIN_RETRY -> {
+                joinTimerSet = false;
+                if (status == Status.JOINING) {
+                    effects.add(new Effect.SendToSeeds(FrameCodec.encodeJoinRequest(self)));
+                    setJoinTimer();
+                }
+            }
+        }
+        settle();
+    }
+
+    /**
+     * Donor: sends the next piece of the snapshot asked for by {@link Effect.SnapshotRequested}.
+     * Chunks for a view that is no longer current are dropped: the joiner gets a new donor then.
+     *
+     * @param joiner the joiner
+     * @param viewId the view it joins
+     * @param bytes  the next bytes of the snapshot
+     * @param last   whether this is the end of the snapshot
+     */
+    public void sendStateChunk(MemberId joiner, long viewId, byte[] bytes, boolean last) {
+        if (status != Status.MEMBER || view.viewId() != viewId || !view.contains(joiner)) {
+            return;
+        }
+        long offset = donorOffsets.getOrDefault(joiner, 0L);
+        donorOffsets.put(joiner, offset + bytes.length);
+        sendTo(joiner, new ProtocolMessage.StateChunk(viewId, offset, bytes, last));
+        settle();
+    }
+
+    /**
+     * Takes the effects produced since the last call, in the order they must be carried out.
+     *
+     * @return the effects
+     */
+    public List<Effect> takeEffects() {
+        flushOutput();
+        List<Effect> out = new ArrayList<>(effects);
+        effects.clear();
+        return out;
+    }
+
+    // =====================================================================================
+    // Queries
+    // =====================================================================================
+
+    /** @return this incarnation */
+    public MemberId self() {
+        return self;
+    }
+
+    /** @return lifecycle status */
+    public Status status() {
+        return status;
+    }
+
+    /** @return the current view, or null before the first */
+    public View view() {
+        return view;
+    }
+
+    /** @return whether the application state is in place for the current view */
+    public boolean hasState() {
+        return stateful;
+    }
+
+    /** @return whether sending and delivery are stopped for a view change */
+    public boolean isWedged() {
+        return messages != null && messages.wedged();
+    }
+
+    /** @return counts of ignored input and unusual events */
+    public ProtocolCounters counters() {
+        return counters;
+    }
+
+    /** @return messages of the current view held in memory (bounded under steady load) */
+    public int retainedMessages() {
+        return messages == null ? 0 : messages.retainedMessages();
+    }
+
+    /** @return application multicasts waiting for a view to be sent in */
+    public int pendingMulticasts() {
+        return pendingSends.size();
+    }
+
+    // =====================================================================================
+    // Inbound dispatch
+    // =====================================================================================
+
+    private void onReliable(Frame frame) {
+        MemberId from = frame.from();
+        if (isDeparted(from)) {
+            counters.increment(Kind.FROM_EXCLUDED_MEMBER);
+            sendExcludedNotice(from);
+            return;
+        }
+        ReliableLink link = links.to(from);
+        link.acknowledge(frame.linkAck());
+        List<ProtocolMessage> ready;
+        try {
+            ready = link.receive(frame.linkSeq(), frame.message());
+        } catch (ReliableLink.DuplicateFrameException e) {
+            counters.increment(Kind.DUPLICATE_FRAME);
+            return;
+        }
+        for (ProtocolMessage m : ready) {
+            dispatch(from, m);
+        }
+    }
+
+    private boolean isDeparted(MemberId m) {
+        if (departed.contains(m)) {
+            return true;
+        }
+        if (view != null) {
+            for (MemberId member : view.members()) {
+                if (member.name().equals(m.name()) && member.incarnation() > m.incarnation()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private void dispatch(MemberId from, ProtocolMessage m) {
+        if (status != Status.MEMBER && status != Status.JOINING) {
+            counters.increment(Kind.AFTER_EXIT);
+            return;
+        }
+        if (m instanceof ProtocolMessage.Commit c) {
+            onCommit(from, c.proposal());
+            return;
+        }
+        long current = view == null ? 0 : view.viewId();
+        if (m.viewId() > current) {
+            defer(from, m, current);
+            return;
+        }
+        if (m.viewId() < current) {
+            onStale(from, m);
+            return;
+        }
+        if (!view.contains(from)) {
+            counters.increment(Kind.FROM_NON_MEMBER);
+            return;
+        }
+        if (m instanceof ProtocolMessage.Data d) {
+            onData(from, d);
+        } else if (m instanceof ProtocolMessage.Order o) {
+            if (!from.equals(view.coordinator()) || !messages.receiveOrder(o.firstPosition(), o.runs())) {
+                counters.increment(Kind.INVALID_CONTENT);
+            }
+        } else if (m instanceof ProtocolMessage.Ack a) {
+            if (!messages.receiveAck(view.rankOf(from), a.totalHeld(), a.frontiers())) {
+                counters.increment(Kind.INVALID_CONTENT);
+            }
+        } else if (m instanceof ProtocolMessage.Suspect s) {
+            onSuspectGossip(s.target());
+        } else if (m instanceof ProtocolMessage.Leave) {
+            leaving.add(from);
+            maybeLead();
+        } else if (m instanceof ProtocolMessage.JoinForward j) {
+            considerJoiner(j.joiner(), false);
+        } else if (m instanceof ProtocolMessage.Prepare p) {
+            onPrepare(from, p);
+        } else if (m instanceof ProtocolMessage.Promise p) {
+            onPromise(from, p);
+        } else if (m instanceof ProtocolMessage.Nack n) {
+            onNack(n);
+        } else if (m instanceof ProtocolMessage.Accept a) {
+            onAccept(from, a);
+        } else if (m instanceof ProtocolMessage.Accepted a) {
+            onAccepted(from, a);
+        } else if (m instanceof ProtocolMessage.Fetch f) {
+            sendTo(from, new ProtocolMessage.Fetched(f.viewId(), messages.bundleBeyond(f.frontiers(), f.orderLength())));
+        } else if (m instanceof ProtocolMessage.Fetched f) {
+            messages.merge(f.bundle());
+            retryPendingAccept();
+            retryPendingInstall(from);
+        } else if (m instanceof ProtocolMessage.StateChunk s) {
+            onStateChunk(from, s);
+        }
+    }
+
+    /**
+     * A message of a later view. A member can only be one view behind a view it belongs to, so
+     * messages of the next view are held until it is installed; anything further is dropped.
+     * A joiner (no view yet) cannot tell, and holds them within the deferral limit.
+     */
+    private void defer(MemberId from, ProtocolMessage m, long current) {
+        boolean plausible = view == null || m.viewId() == current + 1;
+        if (!plausible || deferred.size() >= config.maxDeferredFrames()) {
+            counters.increment(Kind.FUTURE_VIEW_DROPPED);
+            return;
+        }
+        counters.increment(Kind.FUTURE_VIEW_DEFERRED);
+        deferred.add(new Deferred(from, m));
+    }
+
+    private void replayDeferred() {
+        if (deferred.isEmpty()) {
+            return;
+        }
+        List<Deferred> again = new ArrayList<>(deferred);
+        deferred.clear();
+        for (Deferred d : again) {
+            dispatch(d.from(), d.message());
+        }
+    }
+
+    /**
+     * A message of an earlier view. A member of the current view still in the previous one missed
+     * the commit: it gets the commit again (once). A member of neither is told it is out.
+     */
+    private void onStale(MemberId from, ProtocolMessage m) {
+        counters.increment(Kind.STALE_VIEW);
+        if (previousView == null || m.viewId() != previousView.viewId()) {
+            if (!view.contains(from)) {
+                sendExcludedNotice(from);
+            }
+            return;
+        }
+        if (m instanceof ProtocolMessage.Fetch f) {
+            sendTo(from, new ProtocolMessage.Fetched(f.viewId(), previousMessages.bundleBeyond(f.frontiers(), f.orderLength())));
+        } else if (view.contains(from)) {
+            if (commitResentTo.add(from)) {
+                sendTo(from, new ProtocolMessage.Commit(previousView.viewId(), lastCommit));
+            }
+        } else {
+            sendExcludedNotice(from);
+        }
+    }
+
+    private void onData(MemberId from, ProtocolMessage.Data d) {
+        int rank = view.rankOf(from);
+        for (MulticastMessage m : d.messages()) {
+            if (m.senderRank() != rank || !messages.receive(m)) {
+                counters.increment(Kind.INVALID_CONTENT);
+            }
+        }
+    }
+
+    // =====================================================================================
+    // Membership: joins, suspicions, leaves, exclusion
+    // =====================================================================================
+
+    private void onJoinRequest(MemberId joiner) {
+        if (status != Status.MEMBER || view.contains(joiner)) {
+            return;
+        }
+        if (isDeparted(joiner)) {
+            counters.increment(Kind.FROM_EXCLUDED_MEMBER);
+            sendExcludedNotice(joiner);
+            return;
+        }
+        considerJoiner(joiner, true);
+    }
+
+    private void considerJoiner(MemberId joiner, boolean forward) {
+        if (view.contains(joiner) || isDeparted(joiner) || suspected.contains(joiner)) {
+            return;
+        }
+        // A new incarnation asking in means the old one is gone: suspect it.
+        for (MemberId member : view.members()) {
+            if (member.name().equals(joiner.name()) && member.incarnation() < joiner.incarnation()) {
+                addSuspicion(member, true);
+            }
+        }
+        boolean fresh = pendingJoiners.add(joiner);
+        MemberId leader = currentLeader();
+        if (forward && fresh && leader != null && !leader.equals(self)) {
+            sendTo(leader, new ProtocolMessage.JoinForward(view.viewId(), joiner));
+        }
+        maybeLead();
+    }
+
+    private void addSuspicion(MemberId member, boolean gossip) {
+        if (!suspected.add(member)) {
+            return;
+        }
+        if (gossip && view != null && view.contains(member)) {
+            // Tell every member, the suspect included, before acting on it: the links are FIFO, so
+            // anyone who later sees this member lead a view change already knows why, and the
+            // suspect knows it will be excluded and stops competing for leadership.
+            for (MemberId m : view.members()) {
+                if (!m.equals(self)) {
+                    sendTo(m, new ProtocolMessage.Suspect(view.viewId(), member));
+                }
+            }
+        }
+        onSuspicionsChanged(member);
+    }
+
+    private void onSuspectGossip(MemberId target) {
+        if (target.equals(self)) {
+            doomed = true;
+            if (attempt != null && !self.equals(currentLeader())) {
+                attempt = null;
+            }
+            maybeLead();
+            return;
+        }
+        addSuspicion(target, false);
+    }
+
+    private void onSuspicionsChanged(MemberId newlySuspected) {
+        if (attempt != null && attempt.viewId() == currentViewId()) {
+            if (attempt.phase() == LeaderAttempt.Phase.PREPARING) {
+                checkPromises();
+            } else if (attempt.phase() == LeaderAttempt.Phase.ACCEPTING && !attempt.accepted().contains(newlySuspected)
+                    && view.contains(newlySuspected)) {
+                // An acceptor we may need has failed: start over with a higher ballot, adopting
+                // the proposal, so that the remaining members can still form a majority.
+                attempt = null;
+            }
+        }
+        maybeLead();
+    }
+
+    private void onExcludedNotice(long senderViewId) {
+        if (status == Status.JOINING || (status == Status.MEMBER && senderViewId > view.viewId())) {
+            exit(Status.EXCLUDED);
+        }
+    }
+
+    private void sendExcludedNotice(MemberId to) {
+        effects.add(new Effect.Send(to, FrameCodec.encodeExcludedNotice(self, to, currentViewId())));
+    }
+
+    private long currentViewId() {
+        return view == null ? 0 : view.viewId();
+    }
+
+    /**
+     * The lowest-ranked member this member does not suspect: the one that runs view changes.
+     * Members on their way out lead only if nobody else can, so that the commit of a clean leave
+     * comes from a member that stays to retransmit it. If every member is suspected by someone
+     * (false suspicions during a partition can do that), each member falls back to leading
+     * itself; the rank-ordered back-off after a refused ballot lets the lowest-ranked live one win.
+     */
+    private MemberId currentLeader() {
+        MemberId outgoing = null;
+        for (MemberId m : view.members()) {
+            if (!suspected.contains(m) && !(m.equals(self) && doomed)) {
+                if (!leaving.contains(m)) {
+                    return m;
+                }
+                outgoing = outgoing == null ? m : outgoing;
+            }
+        }
+        return outgoing != null ? outgoing : self;
+    }
+
+    private boolean changeNeeded() {
+        for (MemberId m : view.members()) {
+            if (suspected.contains(m) || leaving.contains(m)) {
+                return true;
+            }
+        }
+        for (MemberId j : pendingJoiners) {
+            if (!view.contains(j) && !suspected.contains(j) && !isDeparted(j)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // =====================================================================================
+    // View change: leader side
+    // =====================================================================================
+
+    private void maybeLead() {
+        if (status != Status.MEMBER || view == null || attempt != null || backingOff) {
+            return;
+        }
+        if (!self.equals(currentLeader()) || !changeNeeded()) {
+            return;
+        }
+        long round = Math.max(maxRoundSeen, LeaderAttempt.roundOf(promisedBallot)) + 1;
+        maxRoundSeen = round;
+        attempt = new LeaderAttempt(view.viewId(), LeaderAttempt.ballot(round, view.rankOf(self)));
+        counters.increment(Kind.VIEW_CHANGE_ATTEMPT);
+        ProtocolMessage.Prepare prepare = new ProtocolMessage.Prepare(view.viewId(), attempt.ballot(),
+                messages.frontiers(), messages.orderLength());
+        for (MemberId m : view.members()) {
+            sendTo(m, prepare);
+        }
+    }
+
+    private void onPromise(MemberId from, ProtocolMessage.Promise p) {
+        if (attempt == null || p.ballot() != attempt.ballot() || attempt.phase() != LeaderAttempt.Phase.PREPARING) {
+            return;
+        }
+        attempt.promises().put(from, p);
+        messages.merge(p.bundle());
+        checkPromises();
+    }
+
+    private int quorum() {
+        return config.variant() == ProtocolVariant.MINORITY_VIEWS ? 1 : view.majority();
+    }
+
+    /**
+     * Phase 1 is complete once every member has promised or is suspected, and the promisers are a
+     * majority. Waiting for every unsuspected member keeps healthy members in the next view; the
+     * failure detector guarantees the wait ends.
+     */
+    private void checkPromises() {
+        if (attempt == null || attempt.phase() != LeaderAttempt.Phase.PREPARING) {
+            return;
+        }
+        boolean waitForAll = config.variant() != ProtocolVariant.MINORITY_VIEWS;
+        for (MemberId m : view.members()) {
+            if (waitForAll && !attempt.promises().containsKey(m) && !suspected.contains(m)) {
+                return;
+            }
+        }
+        if (attempt.promises().size() < quorum()) {
+            return;
+        }
+        ProtocolMessage.Promise adopted = attempt.highestAccepted();
+        Proposal proposal = adopted != null ? adopted.acceptedProposal()
+                : ProposalPlanner.plan(view, attempt.promises(), suspected, leaving, pendingJoiners, messages.computeCut());
+        if (proposal == null) {
+            // No member with state promised: nobody could give the next view its state.
+            return;
+        }
+        attempt.propose(proposal);
+        for (var e : attempt.promises().entrySet()) {
+            Report r = e.getValue().report();
+            sendTo(e.getKey(), new ProtocolMessage.Accept(view.viewId(), attempt.ballot(), proposal,
+                    messages.bundleBeyond(r.frontiers(), r.orderLength())));
+        }
+    }
+
+    private void onNack(ProtocolMessage.Nack n) {
+        counters.increment(Kind.BALLOT_REJECTED);
+        maxRoundSeen = Math.max(maxRoundSeen, LeaderAttempt.roundOf(n.promisedBallot()));
+        if (attempt != null && attempt.phase() != LeaderAttempt.Phase.COMMITTED && attempt.ballot() < n.promisedBallot()) {
+            // Another member is leading too. Retry later, the later the higher our rank: duelling
+            // leaders would otherwise outbid each other forever; this way the lowest-ranked one
+            // gets through first.
+            attempt = null;
+            if (!backingOff) {
+                backingOff = true;
+                effects.add(new Effect.SetTimer(TimerKind.BALLOT_RETRY,
+                        (view.rankOf(self) + 1L) * BALLOT_BACKOFF_FACTOR * config.retransmitMillis()));
+            }
+        }
+    }
+
+    private void onAccepted(MemberId from, ProtocolMessage.Accepted a) {
+        if (attempt == null || a.ballot() != attempt.ballot() || attempt.phase() != LeaderAttempt.Phase.ACCEPTING) {
+            return;
+        }
+        attempt.accepted().add(from);
+        if (attempt.accepted().size() < quorum()) {
+            return;
+        }
+        attempt.committed();
+        Proposal p = attempt.proposal();
+        Set<MemberId> recipients = new LinkedHashSet<>(view.members());
+        recipients.addAll(p.members());
+        ProtocolMessage.Commit commit = new ProtocolMessage.Commit(view.viewId(), p);
+        for (MemberId m : recipients) {
+            sendTo(m, commit);
+        }
+    }
+
+    // =====================================================================================
+    // View change: acceptor side
+    // =====================================================================================
+
+    private void onPrepare(MemberId from, ProtocolMessage.Prepare p) {
+        maxRoundSeen = Math.max(maxRoundSeen, LeaderAttempt.roundOf(p.ballot()));
+        if (p.ballot() <= promisedBallot) {
+            sendTo(from, new ProtocolMessage.Nack(view.viewId(), promisedBallot));
+            return;
+        }
+        promisedBallot = p.ballot();
+        wedge();
+        sendTo(from, new ProtocolMessage.Promise(view.viewId(), p.ballot(), messages.report(stateful), acceptedBallot,
+                acceptedProposal, messages.bundleBeyond(p.leaderFrontiers(), p.leaderOrderLength())));
+    }
+
+    private void onAccept(MemberId from, ProtocolMessage.Accept a) {
+        if (a.ballot() < promisedBallot) {
+            sendTo(from, new ProtocolMessage.Nack(view.viewId(), promisedBallot));
+            return;
+        }
+        if (a.proposal().oldViewId() != view.viewId()) {
+            counters.increment(Kind.INVALID_CONTENT);
+            return;
+        }
+        promisedBallot = a.ballot();
+        wedge();
+        messages.merge(a.bundle());
+        pendingAccept = a;
+        pendingAcceptFrom = from;
+        if (!retryPendingAccept()) {
+            // Accept only while holding the whole cut, so a later leader can always recover it.
+            sendTo(from, new ProtocolMessage.Fetch(view.viewId(), messages.frontiers(), messages.orderLength()));
+        }
+    }
+
+    private boolean retryPendingAccept() {
+        ProtocolMessage.Accept a = pendingAccept;
+        if (a == null) {
+            return false;
+        }
+        if (a.ballot() < promisedBallot) {
+            pendingAccept = null;
+            return false;
+        }
+        Proposal p = a.proposal();
+        if (!messages.holds(p.cutFrontiers(), p.cutOrderPrefix())) {
+            return false;
+        }
+        pendingAccept = null;
+        acceptedBallot = a.ballot();
+        acceptedProposal = p;
+        sendTo(pendingAcceptFrom, new ProtocolMessage.Accepted(view.viewId(), a.ballot()));
+        return true;
+    }
+
+    private void wedge() {
+        if (!messages.wedged()) {
+            messages.wedge();
+            if (stateful) {
+                effects.add(new Effect.Wedged(view.viewId()));
+            }
+        }
+    }
+
+    // =====================================================================================
+    // Installing the next view
+    // =====================================================================================
+
+    private void onCommit(MemberId from, Proposal p) {
+        long current = currentViewId();
+        if (p.newViewId() <= current) {
+            return;
+        }
+        if (view == null) {
+            if (status == Status.JOINING && p.members().contains(self) && p.joiners().contains(self)) {
+                startAsJoiner(p);
+            }
+            return;
+        }
+        if (p.oldViewId() != current) {
+            defer(from, new ProtocolMessage.Commit(p.oldViewId(), p), current);
+            return;
+        }
+        if (!p.members().contains(self)) {
+            leaveView(p);
+            return;
+        }
+        if (!messages.holds(p.cutFrontiers(), p.cutOrderPrefix())) {
+            pendingInstall = p;
+            sendTo(from, new ProtocolMessage.Fetch(view.viewId(), messages.frontiers(), messages.orderLength()));
+            return;
+        }
+        install(p);
+    }
+
+    private void retryPendingInstall(MemberId from) {
+        Proposal p = pendingInstall;
+        if (p == null || p.oldViewId() != currentViewId()) {
+            return;
+        }
+        if (messages.holds(p.cutFrontiers(), p.cutOrderPrefix())) {
+            pendingInstall = null;
+            install(p);
+        } else {
+            sendTo(from, new ProtocolMessage.Fetch(view.viewId(), messages.frontiers(), messages.orderLength()));
+        }
+    }
+
+    /** The flush: deliver exactly the cut, then move to the next view. */
+    private void install(Proposal p) {
+        if (stateful && config.variant() != ProtocolVariant.INSTALL_WITHOUT_FLUSH) {
+            messages.deliverCut(p.cutFrontiers(), p.cutOrderPrefix(), p.cutOrderTail(), this::deliver);
+        }
+        View next;
+        try {
+            next = new View(p.newViewId(), p.members());
+        } catch (IllegalArgumentException e) {
+            counters.increment(Kind.INVALID_CONTENT);
+            return;
+        }
+        previousView = view;
+        previousMessages = messages;
+        lastCommit = p;
+        commitResentTo.clear();
+        for (MemberId m : view.members()) {
+            if (!next.contains(m)) {
+                departed.add(m);
+            }
+        }
+        // Listed as a joiner because it had no state when it promised; if the state arrived since,
+        // it delivered the cut like everyone else and simply moves on (the donor's copy is ignored).
+        boolean joinAgain = p.joiners().contains(self) && !stateful;
+        if (joinAgain) {
+            stateful = false;
+        }
+        enterView(next);
+        if (joinAgain) {
+            awaitState(p);
+        } else if (stateful) {
+            effects.add(new Effect.ViewInstalled(next));
+            requestSnapshots(p);
+        }
+        passCommitOn(p);
+        sendPending();
+        replayDeferred();
+        maybeLead();
+    }
+
+    /**
+     * Passes a commit on to the other members of the next view. The leader may not be one of them
+     * (it can adopt a proposal that excludes itself) and may stop before its commit arrives
+     * everywhere; every member that learns of the commit spreads it, over reliable links, so that
+     * every member of the next view installs it as long as one of them stays up.
+     */
+    private void passCommitOn(Proposal p) {
+        ProtocolMessage.Commit commit = new ProtocolMessage.Commit(p.oldViewId(), p);
+        for (MemberId m : p.members()) {
+            if (!m.equals(self)) {
+                sendTo(m, commit);
+            }
+        }
+    }
+
+    private void startAsJoiner(Proposal p) {
+        View next;
+        try {
+            next = new View(p.newViewId(), p.members());
+        } catch (IllegalArgumentException e) {
+            counters.increment(Kind.INVALID_CONTENT);
+            return;
+        }
+        status = Status.MEMBER;
+        stateful = false;
+        enterView(next);
+        awaitState(p);
+        passCommitOn(p);
+        replayDeferred();
+        maybeLead();
+    }
+
+    private void enterView(View next) {
+        view = next;
+        messages = new ViewMessages(next, next.rankOf(self), config.variant());
+        promisedBallot = 0;
+        acceptedBallot = 0;
+        acceptedProposal = null;
+        pendingAccept = null;
+        pendingInstall = null;
+        attempt = null;
+        backingOff = false;
+        // A suspicion of this member was about the old view; it survived into this one.
+        doomed = false;
+        donorOffsets.clear();
+        pendingJoiners.removeIf(j -> next.contains(j) || isDeparted(j));
+        leaving.retainAll(next.members());
+        links.retainOnly(new HashSet<>(next.members()));
+    }
+
+    private void awaitState(Proposal p) {
+        stateViewId = p.newViewId();
+        expectedDonor = p.donorFor(self);
+        expectedOffset = 0;
+    }
+
+    private void requestSnapshots(Proposal p) {
+        for (int i = 0; i < p.joiners().size(); i++) {
+            if (p.donors().get(i).equals(self)) {
+                effects.add(new Effect.SnapshotRequested(p.joiners().get(i), p.newViewId()));
+            }
+        }
+    }
+
+    private void onStateChunk(MemberId from, ProtocolMessage.StateChunk s) {
+        if (stateful || s.viewId() != stateViewId || !from.equals(expectedDonor) || s.offset() != expectedOffset) {
+            counters.increment(Kind.UNEXPECTED_STATE_CHUNK);
+            return;
+        }
+        effects.add(new Effect.StateChunkReceived(s.viewId(), s.offset(), s.bytes(), s.last()));
+        expectedOffset += s.bytes().length;
+        if (s.last()) {
+            stateful = true;
+            effects.add(new Effect.ViewInstalled(view));
+            sendPending();
+        }
+    }
+
+    /** This member is not in the next view: it left (if it asked to) or was excluded. */
+    private void leaveView(Proposal p) {
+        if (leaveRequested && stateful && messages.holds(p.cutFrontiers(), p.cutOrderPrefix())) {
+            messages.deliverCut(p.cutFrontiers(), p.cutOrderPrefix(), p.cutOrderTail(), this::deliver);
+        }
+        exit(leaveRequested ? Status.LEFT : Status.EXCLUDED);
+    }
+
+    private void exit(Status terminal) {
+        long lastView = currentViewId();
+        if (messages != null) {
+            for (long id : messages.undeliveredOwn()) {
+                effects.add(new Effect.MulticastAborted(id, MulticastOutcome.UNKNOWN));
+            }
+        }
+        for (PendingSend s : pendingSends) {
+            effects.add(new Effect.MulticastAborted(s.localId(), MulticastOutcome.NOT_SENT));
+        }
+        pendingSends.clear();
+        status = terminal;
+        effects.add(terminal == Status.LEFT ? new Effect.Left(lastView) : new Effect.Excluded(lastView));
+        links.retainOnly(Set.of());
+        deferred.clear();
+        selfQueue.clear();
+        attempt = null;
+    }
+
+    // =====================================================================================
+    // Sending and delivering
+    // =====================================================================================
+
+    private void sendPending() {
+        if (status != Status.MEMBER || !stateful || messages.wedged()) {
+            return;
+        }
+        while (!pendingSends.isEmpty()) {
+            PendingSend s = pendingSends.poll();
+            messages.send(s.order(), s.payload(), s.localId());
+            effects.add(new Effect.Sent(s.localId(), view.viewId(), s.order()));
+        }
+    }
+
+    private void deliver(MulticastMessage m) {
+        MemberId sender = view.members().get(m.senderRank());
+        effects.add(new Effect.Deliver(sender, view.viewId(), m.order(), m.payload(),
+                sender.equals(self) ? m.localId() : -1));
+    }
+
+    private void deliverReady() {
+        if (status == Status.MEMBER && stateful) {
+            messages.deliverReady(this::deliver);
+        }
+    }
+
+    private void sendTo(MemberId to, ProtocolMessage m) {
+        if (to.equals(self)) {
+            selfQueue.add(m);
+            return;
+        }
+        ReliableLink link = links.to(to);
+        effects.add(new Effect.Send(to, link.send(FrameCodec.encodeMessage(m), retransmitRound)));
+    }
+
+    private void broadcast(ProtocolMessage m) {
+        byte[] bytes = null;
+        for (MemberId to : view.members()) {
+            if (!to.equals(self)) {
+                if (bytes == null) {
+                    bytes = FrameCodec.encodeMessage(m);
+                }
+                effects.add(new Effect.Send(to, links.to(to).send(bytes, retransmitRound)));
+            }
+        }
+    }
+
+    /** Runs messages this member sent itself (a leader is also an acceptor) until none is left. */
+    private void settle() {
+        while (!selfQueue.isEmpty()) {
+            dispatch(self, selfQueue.poll());
+        }
+    }
+
+    /** Packs what accumulated into as few messages as possible: the batching point of the core. */
+    private void flushOutput() {
+        settle();
+        if (status == Status.MEMBER) {
+            for (ProtocolMessage.Data d : messages.takeOutgoing(config.maxBatchMessages())) {
+                broadcast(d);
+            }
+            ProtocolMessage.Order order = messages.takeOrder();
+            if (order != null) {
+                broadcast(order);
+            }
+            deliverReady();
+            ProtocolMessage.Ack ack = messages.takeAck();
+            if (ack != null && view.size() > 1) {
+                broadcast(ack);
+            }
+            deliverReady();
+        }
+        for (ReliableLink link : links.all()) {
+            if (link.ackOwed()) {
+                effects.add(new Effect.Send(link.peer(), link.ackFrame()));
+            }
+        }
+        if (!retransmitTimerSet && (links.anyUnacked() || (status == Status.MEMBER && isWedged()))) {
+            retransmitTimerSet = true;
+            effects.add(new Effect.SetTimer(TimerKind.RETRANSMIT, config.retransmitMillis()));
+        }
+    }
+
+    private void setJoinTimer() {
+        if (!joinTimerSet) {
+            joinTimerSet = true;
+            effects.add(new Effect.SetTimer(TimerKind.JOIN_RETRY, config.joinRetryMillis()));
+        }
+    }
+
+    private void requireStatus(Status expected) {
+        if (status != expected) {
+            throw new IllegalStateException(self + " is " + status + ", expected " + expected);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GroupMember[" + self + " " + status + " " + view + (isWedged() ? " wedged" : "") + "]";
+    }
+}
