@@ -114,15 +114,13 @@ public final class Simulation {
         if (target == null) {
             return;
         }
-        long incarnation = to.incarnation();
-        network.send(from.name(), to.name(), frame, bytes -> target.receiveFrame(incarnation, bytes));
+        network.send(from.name(), to.name(), frame, target::receiveFrame);
     }
 
     void sendToSeeds(SimNode from, byte[] frame) {
         for (SimNode target : nodes.values()) {
             if (target != from && target.up() && target.id() != null) {
-                long incarnation = target.id().incarnation();
-                network.send(from.name(), target.name(), frame, bytes -> target.receiveFrame(incarnation, bytes));
+                network.send(from.name(), target.name(), frame, target::receiveFrame);
             }
         }
     }

@@ -94,6 +94,8 @@ public final class GroupMember {
     private final Set<MemberId> commitResentTo = new HashSet<>();
     /** Incarnations that were members and are no longer: never readmitted. */
     private final Set<MemberId> departed = new HashSet<>();
+    /** Members that started the current view without state (joiners). */
+    private final Set<MemberId> joinedThisView = new HashSet<>();
 
     // What this member knows must change.
     private final Set<MemberId> suspected = new LinkedHashSet<>();
@@ -242,6 +244,13 @@ public final class GroupMember {
         }
         if (frame.kind() != Frame.Kind.JOIN_REQUEST && !frame.to().equals(self)) {
             counters.increment(Kind.MISADDRESSED_FRAME);
+            if (frame.kind() == Frame.Kind.RELIABLE && status == Status.MEMBER
+                    && frame.message().viewId() < view.viewId() && !view.contains(frame.from())) {
+                // Meant for an earlier incarnation at this address, from a member of an older view
+                // that is not in this one: views are one sequence, so the sender was excluded.
+                // Tell it; it may have nobody else left to hear it from.
+                sendExcludedNotice(frame.from());
+            }
             return;
         }
         switch (frame.kind()) {
@@ -282,6 +291,7 @@ public final class GroupMember {
             }
             case BALLOT_RETRY -> {
                 backingOff = false;
+        joinedThisView.clear();
                 maybeLead();
             }
             case JOIN_RETRY -> {
@@ -640,12 +650,25 @@ public final class GroupMember {
 
     private boolean changeNeeded() {
         for (MemberId m : view.members()) {
-            if (suspected.contains(m) || leaving.contains(m)) {
+            if (suspected.contains(m) || (leaving.contains(m) && someoneElseKeepsState(m))) {
                 return true;
             }
         }
         for (MemberId j : pendingJoiners) {
             if (!view.contains(j) && !suspected.contains(j) && !isDeparted(j)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a member other than {@code leaver}, staying in the group, certainly holds state (it
+     * did not join in this view). Until one does, a leave waits, so it cannot take the last copy.
+     */
+    private boolean someoneElseKeepsState(MemberId leaver) {
+        for (MemberId m : view.members()) {
+            if (!m.equals(leaver) && !leaving.contains(m) && !suspected.contains(m) && !joinedThisView.contains(m)) {
                 return true;
             }
         }
@@ -891,6 +914,7 @@ public final class GroupMember {
             stateful = false;
         }
         enterView(next);
+        joinedThisView.addAll(p.joiners());
         if (joinAgain) {
             awaitState(p);
         } else if (stateful) {
@@ -898,6 +922,11 @@ public final class GroupMember {
             requestSnapshots(p);
         }
         passCommitOn(p);
+        if (leaveRequested) {
+            // The leave was deferred (this member held the last copy of the state): ask again,
+            // so that members new to this view know too.
+            broadcast(new ProtocolMessage.Leave(next.viewId()));
+        }
         sendPending();
         replayDeferred();
         maybeLead();
@@ -929,6 +958,7 @@ public final class GroupMember {
         status = Status.MEMBER;
         stateful = false;
         enterView(next);
+        joinedThisView.addAll(p.joiners());
         awaitState(p);
         passCommitOn(p);
         replayDeferred();

@@ -34,13 +34,21 @@ public final class ProposalPlanner {
      */
     public static Proposal plan(View view, Map<MemberId, ProtocolMessage.Promise> promises, Set<MemberId> suspected,
                                 Set<MemberId> leaving, Iterable<MemberId> joiners, Cut cut) {
+        Proposal p = plan(view, promises, suspected, leaving, joiners, cut, false);
+        // A clean leave must not take the group's last copy of the state with it: if only leaving
+        // members hold state, they stay one more view and hand it over; they leave in a later one.
+        return p != null ? p : plan(view, promises, suspected, leaving, joiners, cut, true);
+    }
+
+    private static Proposal plan(View view, Map<MemberId, ProtocolMessage.Promise> promises, Set<MemberId> suspected,
+                                 Set<MemberId> leaving, Iterable<MemberId> joiners, Cut cut, boolean keepLeavers) {
         List<MemberId> members = new ArrayList<>();
         List<MemberId> needState = new ArrayList<>();
         MemberId donor = null;
         Set<String> names = new HashSet<>();
         for (MemberId m : view.members()) {
             ProtocolMessage.Promise p = promises.get(m);
-            if (p == null || suspected.contains(m) || leaving.contains(m)) {
+            if (p == null || suspected.contains(m) || (leaving.contains(m) && !(keepLeavers && p.report().stateful()))) {
                 continue;
             }
             members.add(m);
