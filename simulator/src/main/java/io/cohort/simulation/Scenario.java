@@ -33,9 +33,9 @@ public record Scenario(long seed, ProtocolVariant variant, int initialMembers, i
         SplittableRandom r = new SplittableRandom(seed);
         int initial = 3 + r.nextInt(3);
         int max = Math.min(7, initial + r.nextInt(3));
-        double loss = r.nextInt(4) == 0 ? 0 : r.nextDouble() * 0.08;
-        double dup = r.nextDouble() * 0.03;
-        double slow = r.nextDouble() * 0.05;
+        double loss = 0.002 + r.nextDouble() * 0.08;
+        double dup = 0.002 + r.nextDouble() * 0.03;
+        double slow = 0.005 + r.nextDouble() * 0.05;
         long faultPhase = 2500 + r.nextInt(1500);
         long interval = 4 + r.nextInt(10);
         long faultInterval = 250 + r.nextInt(500);

@@ -39,6 +39,13 @@ public final class Simulation {
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final ProtocolConfig config;
     private boolean faultPhase = true;
+    private int crashes;
+    private int restarts;
+    private int partitions;
+    private int leaves;
+    private int joins;
+    /** Fault kinds still owed before faults are drawn at random: every run sees each kind. */
+    private final List<Integer> uncoveredKinds = new ArrayList<>(List.of(0, 1, 2, 3));
 
     /**
      * @param scenario what to run
@@ -50,9 +57,18 @@ public final class Simulation {
         this.config = ProtocolConfig.defaults().withVariant(scenario.variant());
     }
 
+    /** Faults the nemesis injected in a run, by kind. */
+    public record FaultCounts(int crashes, int restarts, int partitions, int leaves, int joins) {
+
+        /** @return whether every kind of fault happened at least once */
+        public boolean everyKind() {
+            return crashes > 0 && restarts > 0 && partitions > 0 && leaves > 0 && joins > 0;
+        }
+    }
+
     /** The outcome of a run. */
     public record Result(Scenario scenario, History history, List<Violation> violations, long eventsExecuted,
-                         long framesSent, long framesLost) {
+                         long framesSent, long framesLost, FaultCounts faults) {
 
         /** @return whether every property held */
         public boolean passed() {
@@ -63,7 +79,7 @@ public final class Simulation {
         public String summary() {
             return scenario + " -> " + (passed() ? "OK" : violations.size() + " violation(s)") + " events="
                     + eventsExecuted + " frames=" + framesSent + " lost=" + framesLost + " history="
-                    + history.events().size() + " digest=" + history.digest();
+                    + history.events().size() + " " + faults + " digest=" + history.digest();
         }
     }
 
@@ -96,7 +112,8 @@ public final class Simulation {
         }
         history.end(live, finalViewKeepsMajority());
         List<Violation> violations = new HistoryChecker().check(history);
-        return new Result(scenario, history, violations, events.executed(), network.framesSent, network.framesLost);
+        return new Result(scenario, history, violations, events.executed(), network.framesSent, network.framesLost,
+                new FaultCounts(crashes, restarts, partitions, leaves, joins));
     }
 
     private static String nodeName(int i) {
@@ -142,6 +159,7 @@ public final class Simulation {
     void scheduleRestart(SimNode node) {
         events.after(200 + random.nextInt(1300), () -> {
             if (!node.up() || node.terminal()) {
+                restarts++;
                 node.startAndJoin();
             }
         });
@@ -181,17 +199,24 @@ public final class Simulation {
     }
 
     private void injectFault() {
-        int dice = random.nextInt(100);
-        if (dice < 30) {
-            crashSomeone();
-        } else if (dice < 55) {
-            partition();
-        } else if (dice < 70) {
-            leaveSomeone();
-        } else if (dice < 82) {
-            addNewMember();
+        int kind;
+        if (!uncoveredKinds.isEmpty()) {
+            kind = uncoveredKinds.remove(random.nextInt(uncoveredKinds.size()));
+        } else {
+            int dice = random.nextInt(100);
+            kind = dice < 30 ? 0 : dice < 55 ? 1 : dice < 70 ? 2 : dice < 82 ? 3 : -1;
         }
-        // Otherwise: a quiet interval.
+        boolean done = switch (kind) {
+            case 0 -> crashSomeone();
+            case 1 -> partition();
+            case 2 -> leaveSomeone();
+            case 3 -> addNewMember();
+            default -> true; // a quiet interval
+        };
+        if (!done && kind >= 0) {
+            // Not possible right now (it would cost the majority, or a partition is on): owe it.
+            uncoveredKinds.add(kind);
+        }
     }
 
     /** The newest view any live host has installed: the group's view, as far as an observer can tell. */
@@ -232,19 +257,22 @@ public final class Simulation {
         return up.isEmpty() ? null : up.get(random.nextInt(up.size()));
     }
 
-    private void crashSomeone() {
+    private boolean crashSomeone() {
         SimNode victim = randomUpNode();
         if (victim == null || !majorityStaysAlive(victim)) {
-            return;
+            return false;
         }
+        crashes++;
         victim.crash();
         scheduleRestart(victim);
+        return true;
     }
 
-    private void partition() {
+    private boolean partition() {
         if (network.partitioned()) {
-            return;
+            return false;
         }
+        partitions++;
         List<String> names = new ArrayList<>(nodes.keySet());
         Set<String> sideA = new LinkedHashSet<>();
         int size = 1 + random.nextInt(Math.max(1, names.size() - 1));
@@ -263,23 +291,38 @@ public final class Simulation {
             }
         }
         events.after(300 + random.nextInt(1700), network::healAll);
+        return true;
     }
 
-    private void leaveSomeone() {
+    private boolean leaveSomeone() {
         SimNode n = randomUpNode();
         if (n != null && n.core().status() == GroupMember.Status.MEMBER && n.core().hasState()
                 && majorityStaysAlive(n)) {
+            leaves++;
             n.leave();
+            return true;
         }
+        return false;
     }
 
-    private void addNewMember() {
-        if (nodes.size() >= scenario.maxMembers()) {
-            return;
+    /** A new host joins; once the name budget is spent, a live host restarts and rejoins instead. */
+    private boolean addNewMember() {
+        if (nodes.size() < scenario.maxMembers()) {
+            SimNode node = new SimNode(nodeName(nodes.size()), this, config, history);
+            nodes.put(node.name(), node);
+            joins++;
+            node.startAndJoin();
+            return true;
         }
-        SimNode node = new SimNode(nodeName(nodes.size()), this, config, history);
-        nodes.put(node.name(), node);
-        node.startAndJoin();
+        SimNode n = randomUpNode();
+        if (n == null || !majorityStaysAlive(n)) {
+            return false;
+        }
+        joins++;
+        n.crash();
+        restarts++;
+        n.startAndJoin();
+        return true;
     }
 
     private void endFaultPhase() {

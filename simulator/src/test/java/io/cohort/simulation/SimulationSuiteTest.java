@@ -1,0 +1,88 @@
+package io.cohort.simulation;
+
+import io.cohort.protocol.ProtocolVariant;
+import io.cohort.simulation.check.Property;
+import io.cohort.simulation.check.Violation;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The default simulation budget: seeded runs of 3 to 7 members mixing multicasts of all four
+ * orders with loss, duplication, reordering, delay, crashes, restarts, partitions, heals, joins
+ * and leaves, each history checked against properties 1 to 8.
+ *
+ * <p>Soak: {@code -Dcohort.sim.seeds=100000} (and {@code -Dcohort.sim.firstSeed=N}), passed to the
+ * test JVM with {@code -Dcohort.test.jvm.extra=...}. Every failing seed is printed with the
+ * command that replays it.
+ */
+class SimulationSuiteTest {
+
+    private static final long FIRST_SEED = Long.getLong("cohort.sim.firstSeed", 1);
+    private static final long SEEDS = Long.getLong("cohort.sim.seeds", 2000);
+
+    /**
+     * Known open liveness bug (see docs/simulation.md): in roughly 2 runs per 1,000, a view change
+     * that admits joiners stalls after the faults heal. Safety is never affected. The suite fails
+     * on any safety violation, and on liveness failures above this rate.
+     */
+    private static final double TOLERATED_LIVENESS_FAILURE_RATE = 0.005;
+
+    @Test
+    void everySeededRunKeepsTheGuarantees() {
+        List<Simulation.Result> results = SimulationCampaign.run(FIRST_SEED, SEEDS, ProtocolVariant.CORRECT);
+
+        List<Simulation.Result> unsafe = results.stream().filter(r -> r.violations().stream().anyMatch(v -> v.property() != Property.LIVENESS)).toList();
+        List<Simulation.Result> stalled = results.stream().filter(r -> !r.passed()).filter(r -> !unsafe.contains(r)).toList();
+        for (Simulation.Result r : results) {
+            if (!r.passed()) {
+                System.out.println("FAILED " + r.summary());
+                r.violations().stream().limit(5).forEach(v -> System.out.println("  " + v));
+                System.out.println("  replay: " + Replay.command(r.scenario().seed(), ProtocolVariant.CORRECT));
+            }
+        }
+        long everyFaultKind = results.stream().filter(r -> r.faults().everyKind()).count();
+        long livenessOwed = results.stream().filter(r -> r.history().livenessExpected()).count();
+        System.out.printf("simulation: %d runs from seed %d, %d unsafe, %d stalled, %d with every fault kind, liveness owed in %d%n",
+                results.size(), FIRST_SEED, unsafe.size(), stalled.size(), everyFaultKind, livenessOwed);
+
+        assertThat(unsafe).as("runs violating a safety property (replay commands printed above)")
+                .extracting(r -> r.scenario().seed()).isEmpty();
+        assertThat((double) stalled.size() / results.size())
+                .as("liveness failures %s", stalled.stream().map(r -> r.scenario().seed()).collect(Collectors.toList()))
+                .isLessThanOrEqualTo(TOLERATED_LIVENESS_FAILURE_RATE);
+        // The nemesis must really exercise every fault kind, and liveness must really be judged.
+        assertThat(everyFaultKind).isGreaterThanOrEqualTo(results.size() * 8 / 10);
+        assertThat(livenessOwed).isGreaterThanOrEqualTo(results.size() * 9 / 10);
+        assertThat(results).allSatisfy(r -> assertThat(r.scenario().initialMembers()).isBetween(3, 7));
+    }
+
+    @Test
+    void aSeedReplaysToTheIdenticalHistory() {
+        for (long seed : new long[] {FIRST_SEED, FIRST_SEED + 17, FIRST_SEED + 404}) {
+            Simulation.Result first = new Simulation(Scenario.fromSeed(seed, ProtocolVariant.CORRECT)).run();
+            Simulation.Result again = new Simulation(Scenario.fromSeed(seed, ProtocolVariant.CORRECT)).run();
+            assertThat(again.history().events()).isEqualTo(first.history().events());
+            assertThat(again.history().digest()).isEqualTo(first.history().digest());
+        }
+    }
+
+    @Test
+    void differentSeedsGiveDifferentRuns() {
+        String a = new Simulation(Scenario.fromSeed(FIRST_SEED, ProtocolVariant.CORRECT)).run().history().digest();
+        String b = new Simulation(Scenario.fromSeed(FIRST_SEED + 1, ProtocolVariant.CORRECT)).run().history().digest();
+        assertThat(a).isNotEqualTo(b);
+    }
+
+    static boolean unsafe(Simulation.Result r) {
+        for (Violation v : r.violations()) {
+            if (v.property() != Property.LIVENESS) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
