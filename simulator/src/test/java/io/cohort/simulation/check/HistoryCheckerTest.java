@@ -391,6 +391,7 @@ class HistoryCheckerTest {
                     .multicast(A, "t1", TOTAL).multicast(B, "s1", SAFE)
                     .deliver(A, "t1", "s1")
                     .deliver(B, broken ? new String[] {"s1", "t1"} : new String[] {"t1", "s1"})
+                    .end(false, A, B)
                     .build();
         }
 
@@ -408,7 +409,32 @@ class HistoryCheckerTest {
                     .deliver(A, "x")
                     .deliver(B, "x", "y")
                     .deliver(C, broken ? new String[] {"y", "x"} : new String[] {"x", "y"})
+                    .end(false, A, B, C)
                     .build();
+        }
+
+        private History inversionAtACrashedMember(DeliveryOrder order) {
+            // a delivers x then y and crashes; b and c survive into view 2 and deliver y then x.
+            return new HistoryBuilder().install(1, A, B, C)
+                    .multicast(A, "x", order).multicast(B, "y", order)
+                    .deliver(A, "x", "y")
+                    .crash(A)
+                    .deliver(B, "y", "x")
+                    .deliver(C, "y", "x")
+                    .install(2, B, C)
+                    .end(false, B, C)
+                    .build();
+        }
+
+        @Test
+        void totalIsNonUniformSoACrashedMembersOrderIsNotCompared() {
+            assertClean(inversionAtACrashedMember(TOTAL));
+        }
+
+        @Test
+        void safeIsUniformSoACrashedMembersOrderIsCompared() {
+            assertThat(new HistoryChecker().checkOrder(inversionAtACrashedMember(SAFE)))
+                    .anySatisfy(v -> assertThat(v.detail()).startsWith("total order:"));
         }
 
         @Test
