@@ -16,7 +16,6 @@ final class SimNetwork {
     private final Scenario scenario;
     /** Blocked directions, as "from>to". */
     private final Set<String> blocked = new HashSet<>();
-    private boolean lossy = true;
     long framesSent;
     long framesLost;
 
@@ -37,11 +36,11 @@ final class SimNetwork {
             framesLost++;
             return;
         }
-        if (lossy && random.nextDouble() < scenario.lossRate()) {
+        if (random.nextDouble() < scenario.lossRate()) {
             framesLost++;
             return;
         }
-        int copies = lossy && random.nextDouble() < scenario.duplicateRate() ? 2 : 1;
+        int copies = random.nextDouble() < scenario.duplicateRate() ? 2 : 1;
         for (int i = 0; i < copies; i++) {
             long delay = 1 + random.nextInt(5);
             if (random.nextDouble() < scenario.slowRate()) {
@@ -61,10 +60,5 @@ final class SimNetwork {
 
     boolean partitioned() {
         return !blocked.isEmpty();
-    }
-
-    /** From the end of the fault phase on, frames are no longer lost or duplicated. */
-    void stopLosses() {
-        lossy = false;
     }
 }

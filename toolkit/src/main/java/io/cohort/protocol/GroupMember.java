@@ -8,6 +8,7 @@ import io.cohort.protocol.ProtocolCounters.Kind;
 import io.cohort.protocol.link.LinkTable;
 import io.cohort.protocol.link.ReliableLink;
 import io.cohort.protocol.membership.LeaderAttempt;
+import io.cohort.protocol.membership.ProposalCheck;
 import io.cohort.protocol.membership.ProposalPlanner;
 import io.cohort.protocol.multicast.ViewMessages;
 import io.cohort.protocol.wire.Frame;
@@ -291,7 +292,6 @@ public final class GroupMember {
             }
             case BALLOT_RETRY -> {
                 backingOff = false;
-        joinedThisView.clear();
                 maybeLead();
             }
             case JOIN_RETRY -> {
@@ -698,11 +698,24 @@ public final class GroupMember {
     }
 
     private void onPromise(MemberId from, ProtocolMessage.Promise p) {
-        if (attempt == null || p.ballot() != attempt.ballot() || attempt.phase() != LeaderAttempt.Phase.PREPARING) {
+        if (attempt == null || p.ballot() != attempt.ballot() || attempt.phase() == LeaderAttempt.Phase.COMMITTED) {
+            return;
+        }
+        if (p.report().frontiers().length != view.size() * io.cohort.protocol.wire.Streams.COUNT
+                || (p.acceptedProposal() != null && ProposalCheck.problem(p.acceptedProposal(), view.size()) != null)) {
+            counters.increment(Kind.INVALID_CONTENT);
             return;
         }
         attempt.promises().put(from, p);
         messages.merge(p.bundle());
+        if (attempt.phase() == LeaderAttempt.Phase.ACCEPTING) {
+            // A late promise: the proposal is already out, but this member's acceptance may be
+            // the one the majority still needs (other promisers may have failed since).
+            Report r = p.report();
+            sendTo(from, new ProtocolMessage.Accept(view.viewId(), attempt.ballot(), attempt.proposal(),
+                    messages.bundleBeyond(r.frontiers(), r.orderLength())));
+            return;
+        }
         checkPromises();
     }
 
@@ -798,7 +811,7 @@ public final class GroupMember {
             sendTo(from, new ProtocolMessage.Nack(view.viewId(), promisedBallot));
             return;
         }
-        if (a.proposal().oldViewId() != view.viewId()) {
+        if (a.proposal().oldViewId() != view.viewId() || ProposalCheck.problem(a.proposal(), view.size()) != null) {
             counters.increment(Kind.INVALID_CONTENT);
             return;
         }
@@ -849,6 +862,15 @@ public final class GroupMember {
     private void onCommit(MemberId from, Proposal p) {
         long current = currentViewId();
         if (p.newViewId() <= current) {
+            return;
+        }
+        if (view != null && !view.contains(from) && !p.members().contains(from)) {
+            counters.increment(Kind.FROM_NON_MEMBER);
+            return;
+        }
+        int oldSize = view != null && p.oldViewId() == current ? view.size() : -1;
+        if (ProposalCheck.problem(p, oldSize) != null) {
+            counters.increment(Kind.INVALID_CONTENT);
             return;
         }
         if (view == null) {
@@ -975,6 +997,7 @@ public final class GroupMember {
         pendingInstall = null;
         attempt = null;
         backingOff = false;
+        joinedThisView.clear();
         // A suspicion of this member was about the old view; it survived into this one.
         doomed = false;
         donorOffsets.clear();

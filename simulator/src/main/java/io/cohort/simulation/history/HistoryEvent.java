@@ -43,7 +43,8 @@ public sealed interface HistoryEvent {
      */
     record StateTransferred(MemberId member, long viewId, Set<String> stateMessageIds) implements HistoryEvent {
         public StateTransferred {
-            stateMessageIds = Set.copyOf(stateMessageIds);
+            // Sorted, so that the event's text (and the history digest) is the same in every JVM.
+            stateMessageIds = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(stateMessageIds));
         }
     }
 

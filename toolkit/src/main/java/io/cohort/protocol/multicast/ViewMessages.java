@@ -27,6 +27,9 @@ import java.util.function.Consumer;
  */
 public final class ViewMessages {
 
+    /** How far the total order may run ahead of a sender's data held here. */
+    static final long MAX_ORDER_LEAD = 1L << 20;
+
     private final View view;
     private final int myRank;
     private final int n;
@@ -127,13 +130,17 @@ public final class ViewMessages {
      * Stores a message received from its sender or from a flush bundle.
      *
      * @param m the message
-     * @return false if it was a duplicate or did not extend the stream gap-free (ignored)
+     * @return false if it does not fit the view or leaves a gap (ignored); a message already
+     *         held (it can arrive both in a flush bundle and from its sender) is ignored quietly
      */
     public boolean receive(MulticastMessage m) {
         if (m.senderRank() >= n || (m.vt() != null && m.vt().length != n)) {
             return false;
         }
         StreamLog log = log(m.senderRank(), m.stream());
+        if (m.seq() <= log.received()) {
+            return true;
+        }
         if (m.seq() != log.received() + 1) {
             return false;
         }
@@ -167,7 +174,10 @@ public final class ViewMessages {
             return false;
         }
         for (int i = 0; i < runs.size(); i++) {
-            if (runs.ranks()[i] >= n) {
+            int rank = runs.ranks()[i];
+            // The order may run ahead of the data, but not without bound: a sender cannot have
+            // more messages in flight than this (it protects memory from a garbled run).
+            if (rank >= n || runs.firstSeqs()[i] + runs.counts()[i] - 1 > log(rank, Streams.TOTAL).received() + MAX_ORDER_LEAD) {
                 return false;
             }
         }

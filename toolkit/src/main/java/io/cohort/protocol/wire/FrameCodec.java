@@ -35,6 +35,12 @@ public final class FrameCodec {
     private static final int FETCHED = 14;
     private static final int STATE_CHUNK = 15;
 
+    /**
+     * Most total-order positions one message may describe. The sequencer sends a batch's worth;
+     * the bound keeps a garbled run length from making a receiver allocate without limit.
+     */
+    public static final long MAX_ORDER_POSITIONS = 1L << 20;
+
     /** Largest view a frame may describe; bounds allocations while decoding. */
     public static final int MAX_VIEW_SIZE = 4096;
 
@@ -307,10 +313,15 @@ public final class FrameCodec {
         int[] ranks = new int[n];
         long[] firsts = new long[n];
         long[] counts = new long[n];
+        long total = 0;
         for (int i = 0; i < n; i++) {
             ranks[i] = rank(r.getInt());
             firsts[i] = positive(r.getLong(), "run start");
             counts[i] = positive(r.getLong(), "run length");
+            total += counts[i];
+            if (firsts[i] > Long.MAX_VALUE / 2 || total > MAX_ORDER_POSITIONS) {
+                throw new MalformedFrameException("order runs cover more than " + MAX_ORDER_POSITIONS + " positions");
+            }
         }
         return new OrderRuns(ranks, firsts, counts);
     }
