@@ -231,20 +231,26 @@ public final class Simulation {
         return best;
     }
 
-    /** Crashing {@code victim} leaves a majority of the group's view alive (so liveness stays owed). */
+    /**
+     * Losing {@code victim} leaves a majority of the group's view alive, and at least one live
+     * member of it holding the application state (state lives in memory only; losing every copy
+     * is a total failure, which only recovery from disk can repair).
+     */
     private boolean majorityStaysAlive(SimNode victim) {
         View g = groupView();
         if (g == null) {
             return false;
         }
         int alive = 0;
+        boolean stateSurvives = false;
         for (MemberId m : g.members()) {
             SimNode n = nodes.get(m.name());
             if (n != victim && n.up() && m.equals(n.id()) && !n.terminal()) {
                 alive++;
+                stateSurvives |= n.core().hasState();
             }
         }
-        return alive >= g.majority();
+        return alive >= g.majority() && stateSurvives;
     }
 
     private SimNode randomUpNode() {
@@ -331,9 +337,10 @@ public final class Simulation {
     }
 
     /**
-     * Liveness is owed only while a majority of the group's latest view is alive: a view that has
-     * lost its majority can never be replaced (primary partition), and the group stays wedged
-     * until recovery from disk. The nemesis avoids such crashes, but it cannot see a view that was
+     * Liveness is owed only while a majority of the group's latest view is alive, one of them with
+     * the state: a view that has lost its majority can never be replaced (primary partition), and
+     * a group that lost every copy of its state cannot admit anyone; either stays wedged until
+     * recovery from disk. The nemesis avoids such crashes, but it cannot see a view that was
      * chosen and not yet installed, so the run's end says whether liveness still applies.
      */
     private boolean finalViewKeepsMajority() {

@@ -95,8 +95,8 @@ public final class GroupMember {
     private final Set<MemberId> commitResentTo = new HashSet<>();
     /** Incarnations that were members and are no longer: never readmitted. */
     private final Set<MemberId> departed = new HashSet<>();
-    /** Members that started the current view without state (joiners). */
-    private final Set<MemberId> joinedThisView = new HashSet<>();
+    /** Members of the current view known to hold the application state (joiners once they say so). */
+    private final Set<MemberId> statefulMembers = new HashSet<>();
 
     // What this member knows must change.
     private final Set<MemberId> suspected = new LinkedHashSet<>();
@@ -287,7 +287,10 @@ public final class GroupMember {
                 if (isWedged() && status == Status.MEMBER && retransmitRound % WEDGED_PROBE_ROUNDS == 0) {
                     // A wedged member waits on others. If they moved on without it (and the notice
                     // saying so was lost), a reliable probe makes them answer again until it arrives.
-                    broadcast(messages.probeAck());
+                    broadcast(messages.probeAck(stateful));
+                    // And if the member that wedged us gave up (it learned it is suspected), the
+                    // next one in line must take over the change.
+                    maybeLead();
                 }
             }
             case BALLOT_RETRY -> {
@@ -450,6 +453,9 @@ public final class GroupMember {
         } else if (m instanceof ProtocolMessage.Ack a) {
             if (!messages.receiveAck(view.rankOf(from), a.totalHeld(), a.frontiers())) {
                 counters.increment(Kind.INVALID_CONTENT);
+            } else if (a.stateful() && statefulMembers.add(from)) {
+                // A joiner now holds the state: a leave or exclusion that waited for it can go ahead.
+                maybeLead();
             }
         } else if (m instanceof ProtocolMessage.Suspect s) {
             onSuspectGossip(s.target());
@@ -649,8 +655,13 @@ public final class GroupMember {
     }
 
     private boolean changeNeeded() {
+        if (isWedged()) {
+            // Somebody started a view change and this member promised: it must be finished, even
+            // if it changes nothing, or the group stays wedged.
+            return true;
+        }
         for (MemberId m : view.members()) {
-            if (suspected.contains(m) || (leaving.contains(m) && someoneElseKeepsState(m))) {
+            if ((suspected.contains(m) || leaving.contains(m)) && someoneElseKeepsState(m)) {
                 return true;
             }
         }
@@ -663,12 +674,14 @@ public final class GroupMember {
     }
 
     /**
-     * Whether a member other than {@code leaver}, staying in the group, certainly holds state (it
-     * did not join in this view). Until one does, a leave waits, so it cannot take the last copy.
+     * Whether a member other than {@code leaver}, staying in the group, is known to hold the state.
+     * Until one does, removing {@code leaver} (a leave, or an exclusion of a live suspect) waits,
+     * so that it cannot take the last copy with it. A dead sole holder means the state is lost;
+     * only recovery from disk can help then.
      */
     private boolean someoneElseKeepsState(MemberId leaver) {
         for (MemberId m : view.members()) {
-            if (!m.equals(leaver) && !leaving.contains(m) && !suspected.contains(m) && !joinedThisView.contains(m)) {
+            if (!m.equals(leaver) && !leaving.contains(m) && !suspected.contains(m) && statefulMembers.contains(m)) {
                 return true;
             }
         }
@@ -936,7 +949,7 @@ public final class GroupMember {
             stateful = false;
         }
         enterView(next);
-        joinedThisView.addAll(p.joiners());
+        statefulMembers.removeAll(p.joiners());
         if (joinAgain) {
             awaitState(p);
         } else if (stateful) {
@@ -980,7 +993,7 @@ public final class GroupMember {
         status = Status.MEMBER;
         stateful = false;
         enterView(next);
-        joinedThisView.addAll(p.joiners());
+        statefulMembers.removeAll(p.joiners());
         awaitState(p);
         passCommitOn(p);
         replayDeferred();
@@ -997,7 +1010,8 @@ public final class GroupMember {
         pendingInstall = null;
         attempt = null;
         backingOff = false;
-        joinedThisView.clear();
+        statefulMembers.clear();
+        statefulMembers.addAll(next.members());
         // A suspicion of this member was about the old view; it survived into this one.
         doomed = false;
         donorOffsets.clear();
@@ -1029,6 +1043,7 @@ public final class GroupMember {
         expectedOffset += s.bytes().length;
         if (s.last()) {
             stateful = true;
+            statefulMembers.add(self);
             effects.add(new Effect.ViewInstalled(view));
             sendPending();
         }
@@ -1128,7 +1143,7 @@ public final class GroupMember {
                 broadcast(order);
             }
             deliverReady();
-            ProtocolMessage.Ack ack = messages.takeAck();
+            ProtocolMessage.Ack ack = messages.takeAck(stateful);
             if (ack != null && view.size() > 1) {
                 broadcast(ack);
             }

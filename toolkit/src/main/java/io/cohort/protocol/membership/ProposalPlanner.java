@@ -35,8 +35,9 @@ public final class ProposalPlanner {
     public static Proposal plan(View view, Map<MemberId, ProtocolMessage.Promise> promises, Set<MemberId> suspected,
                                 Set<MemberId> leaving, Iterable<MemberId> joiners, Cut cut) {
         Proposal p = plan(view, promises, suspected, leaving, joiners, cut, false);
-        // A clean leave must not take the group's last copy of the state with it: if only leaving
-        // members hold state, they stay one more view and hand it over; they leave in a later one.
+        // Removing members must not take the group's last copy of the state: if only leaving or
+        // suspected members hold it (they promised, so they are alive), they stay one more view
+        // and hand the state over; they go in a later one.
         return p != null ? p : plan(view, promises, suspected, leaving, joiners, cut, true);
     }
 
@@ -48,7 +49,8 @@ public final class ProposalPlanner {
         Set<String> names = new HashSet<>();
         for (MemberId m : view.members()) {
             ProtocolMessage.Promise p = promises.get(m);
-            if (p == null || suspected.contains(m) || (leaving.contains(m) && !(keepLeavers && p.report().stateful()))) {
+            boolean departing = suspected.contains(m) || leaving.contains(m);
+            if (p == null || (departing && !(keepLeavers && p.report().stateful()))) {
                 continue;
             }
             members.add(m);

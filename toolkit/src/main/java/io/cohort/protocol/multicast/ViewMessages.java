@@ -349,10 +349,13 @@ public final class ViewMessages {
         return o;
     }
 
-    /** @return an acknowledgement if this member holds more than it last acknowledged, or null */
-    public ProtocolMessage.Ack takeAck() {
+    /**
+     * @param stateful whether this member holds the application state
+     * @return an acknowledgement if this member holds more than it last acknowledged, or null
+     */
+    public ProtocolMessage.Ack takeAck(boolean stateful) {
         advanceTotalHeld();
-        long progress = totalHeld + order.length();
+        long progress = totalHeld + order.length() + (stateful ? Long.MIN_VALUE : 0);
         for (StreamLog log : logs) {
             progress += log.received();
         }
@@ -362,13 +365,16 @@ public final class ViewMessages {
         lastAckedProgress = progress;
         long[] frontiers = frontiers();
         receiveAck(myRank, totalHeld, frontiers);
-        return new ProtocolMessage.Ack(view.viewId(), totalHeld, frontiers);
+        return new ProtocolMessage.Ack(view.viewId(), totalHeld, frontiers, stateful);
     }
 
-    /** @return an acknowledgement of what this member holds now, whether or not it changed */
-    public ProtocolMessage.Ack probeAck() {
+    /**
+     * @param stateful whether this member holds the application state
+     * @return an acknowledgement of what this member holds now, whether or not it changed
+     */
+    public ProtocolMessage.Ack probeAck(boolean stateful) {
         advanceTotalHeld();
-        return new ProtocolMessage.Ack(view.viewId(), totalHeld, frontiers());
+        return new ProtocolMessage.Ack(view.viewId(), totalHeld, frontiers(), stateful);
     }
 
     private void collectGarbage() {

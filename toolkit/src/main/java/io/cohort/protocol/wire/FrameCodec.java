@@ -167,6 +167,7 @@ public final class FrameCodec {
             w.putLong(a.viewId());
             w.putLong(a.totalHeld());
             w.putLongs(a.frontiers());
+            w.putByte(a.stateful() ? 1 : 0);
         } else if (m instanceof ProtocolMessage.Suspect s) {
             w.putByte(SUSPECT);
             w.putLong(s.viewId());
@@ -242,7 +243,7 @@ public final class FrameCodec {
         return switch (type) {
             case DATA -> new ProtocolMessage.Data(viewId, getMessages(r));
             case ORDER -> new ProtocolMessage.Order(viewId, positive(r.getLong(), "order position"), getRuns(r));
-            case ACK -> new ProtocolMessage.Ack(viewId, nonNegative(r.getLong(), "total held"), getFrontiers(r));
+            case ACK -> new ProtocolMessage.Ack(viewId, nonNegative(r.getLong(), "total held"), getFrontiers(r), getFlag(r));
             case SUSPECT -> new ProtocolMessage.Suspect(viewId, r.getMember());
             case LEAVE -> new ProtocolMessage.Leave(viewId);
             case JOIN_FORWARD -> new ProtocolMessage.JoinForward(viewId, r.getMember());

@@ -20,8 +20,11 @@ public sealed interface ProtocolMessage {
     record Order(long viewId, long firstPosition, OrderRuns runs) implements ProtocolMessage {
     }
 
-    /** Stability report: what the sender holds, for SAFE delivery and garbage collection. */
-    record Ack(long viewId, long totalHeld, long[] frontiers) implements ProtocolMessage {
+    /**
+     * Stability report: what the sender holds, for SAFE delivery and garbage collection, and
+     * whether it holds the application state yet (a joiner does once its transfer completes).
+     */
+    record Ack(long viewId, long totalHeld, long[] frontiers, boolean stateful) implements ProtocolMessage {
     }
 
     /** The sender suspects {@code target}; receivers suspect it too. */
