@@ -32,7 +32,7 @@ public record Scenario(long seed, ProtocolVariant variant, int initialMembers, i
     public static Scenario fromSeed(long seed, ProtocolVariant variant) {
         SplittableRandom r = new SplittableRandom(seed);
         int initial = 3 + r.nextInt(3);
-        int max = Math.min(7, initial + r.nextInt(3));
+        int max = Math.min(7, initial + 1 + r.nextInt(2));
         double loss = 0.002 + r.nextDouble() * 0.08;
         double dup = 0.002 + r.nextDouble() * 0.03;
         double slow = 0.005 + r.nextDouble() * 0.05;

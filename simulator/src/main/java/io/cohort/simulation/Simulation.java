@@ -38,7 +38,11 @@ public final class Simulation {
     private final History history = new History();
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final ProtocolConfig config;
+    private static final int MAX_PHASE_EXTENSIONS = 4;
+    private static final long PHASE_EXTENSION_MILLIS = 500;
     private boolean faultPhase = true;
+    private int phaseExtensions;
+    private long settleEnd;
     private int crashes;
     private int restarts;
     private int partitions;
@@ -79,7 +83,8 @@ public final class Simulation {
         public String summary() {
             return scenario + " -> " + (passed() ? "OK" : violations.size() + " violation(s)") + " events="
                     + eventsExecuted + " frames=" + framesSent + " lost=" + framesLost + " history="
-                    + history.events().size() + " " + faults + " digest=" + history.digest();
+                    + history.events().size() + " " + faults + (history.livenessExpected() ? "" : " liveness-not-owed")
+                    + " digest=" + history.digest();
         }
     }
 
@@ -102,7 +107,11 @@ public final class Simulation {
         scheduleNextSend(0);
         scheduleNextFault(0);
         events.at(scenario.faultPhaseMillis(), this::endFaultPhase);
-        events.runUntil(scenario.faultPhaseMillis() + scenario.settleMillis());
+        events.runUntil(scenario.faultPhaseMillis());
+        while (faultPhase) {
+            events.runUntil(events.now() + PHASE_EXTENSION_MILLIS);
+        }
+        events.runUntil(settleEnd);
 
         Set<MemberId> live = new LinkedHashSet<>();
         for (SimNode node : nodes.values()) {
@@ -193,8 +202,9 @@ public final class Simulation {
                 return;
             }
             injectFault();
-            scheduleNextFault(events.now() + scenario.faultIntervalMillis() / 2
-                    + random.nextLong(scenario.faultIntervalMillis()));
+            // A fault kind still owed (the group could not take it a moment ago) is tried again soon.
+            long interval = uncoveredKinds.isEmpty() ? scenario.faultIntervalMillis() : scenario.faultIntervalMillis() / 4;
+            scheduleNextFault(events.now() + interval / 2 + random.nextLong(interval));
         });
     }
 
@@ -253,19 +263,29 @@ public final class Simulation {
         return alive >= g.majority() && stateSurvives;
     }
 
-    private SimNode randomUpNode() {
-        List<SimNode> up = new ArrayList<>();
+    /** A random live host for which {@code eligible} holds, or null. */
+    private boolean anotherStateHolder(SimNode leaver) {
         for (SimNode n : nodes.values()) {
-            if (n.up() && !n.terminal()) {
-                up.add(n);
+            if (n != leaver && n.up() && !n.terminal() && n.core().hasState()) {
+                return true;
             }
         }
-        return up.isEmpty() ? null : up.get(random.nextInt(up.size()));
+        return false;
+    }
+
+    private SimNode randomNode(java.util.function.Predicate<SimNode> eligible) {
+        List<SimNode> candidates = new ArrayList<>();
+        for (SimNode n : nodes.values()) {
+            if (n.up() && !n.terminal() && eligible.test(n)) {
+                candidates.add(n);
+            }
+        }
+        return candidates.isEmpty() ? null : candidates.get(random.nextInt(candidates.size()));
     }
 
     private boolean crashSomeone() {
-        SimNode victim = randomUpNode();
-        if (victim == null || !majorityStaysAlive(victim)) {
+        SimNode victim = randomNode(this::majorityStaysAlive);
+        if (victim == null) {
             return false;
         }
         crashes++;
@@ -301,9 +321,11 @@ public final class Simulation {
     }
 
     private boolean leaveSomeone() {
-        SimNode n = randomUpNode();
-        if (n != null && n.core().status() == GroupMember.Status.MEMBER && n.core().hasState()
-                && majorityStaysAlive(n)) {
+        // A leaver takes part in its own view change, so the group needs its majority with the
+        // leaver counted, and another live holder of the state.
+        SimNode n = randomNode(c -> c.core().status() == GroupMember.Status.MEMBER && c.core().hasState()
+                && majorityStaysAlive(null) && anotherStateHolder(c));
+        if (n != null) {
             leaves++;
             n.leave();
             return true;
@@ -320,8 +342,8 @@ public final class Simulation {
             node.startAndJoin();
             return true;
         }
-        SimNode n = randomUpNode();
-        if (n == null || !majorityStaysAlive(n)) {
+        SimNode n = randomNode(this::majorityStaysAlive);
+        if (n == null) {
             return false;
         }
         joins++;
@@ -332,8 +354,15 @@ public final class Simulation {
     }
 
     private void endFaultPhase() {
+        if (!uncoveredKinds.isEmpty() && phaseExtensions < MAX_PHASE_EXTENSIONS) {
+            // Every run is meant to see every kind of fault: give the owed ones a little longer.
+            phaseExtensions++;
+            events.after(PHASE_EXTENSION_MILLIS, this::endFaultPhase);
+            return;
+        }
         faultPhase = false;
         network.healAll();
+        settleEnd = events.now() + scenario.settleMillis();
     }
 
     /**

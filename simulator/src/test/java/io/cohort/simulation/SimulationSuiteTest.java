@@ -42,9 +42,12 @@ class SimulationSuiteTest {
 
         assertThat(failed).as("runs whose history broke a property (replay commands printed above)")
                 .extracting(r -> r.scenario().seed()).isEmpty();
-        // The nemesis must really exercise every fault kind, and liveness must really be judged.
-        assertThat(everyFaultKind).isGreaterThanOrEqualTo(results.size() * 8 / 10);
-        assertThat(livenessOwed).isGreaterThanOrEqualTo(results.size() * 9 / 10);
+        // Every run must really exercise every fault kind, and liveness must really be judged.
+        assertThat(results).allSatisfy(r -> assertThat(r.faults().everyKind()).as("faults of seed %d: %s",
+                r.scenario().seed(), r.faults()).isTrue());
+        // Liveness is not owed when the final view lost its majority (typically a two-member view
+        // whose joiner crashed before the nemesis could see the view); that must stay the exception.
+        assertThat(livenessOwed).isGreaterThanOrEqualTo(results.size() * 8 / 10);
         assertThat(results).allSatisfy(r -> assertThat(r.scenario().initialMembers()).isBetween(3, 7));
     }
 
