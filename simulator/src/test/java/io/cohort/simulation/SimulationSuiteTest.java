@@ -14,9 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * orders with loss, duplication, reordering, delay, crashes, restarts, partitions, heals, joins
  * and leaves, each history checked against properties 1 to 8.
  *
- * <p>Soak: {@code -Dcohort.sim.seeds=100000} (and {@code -Dcohort.sim.firstSeed=N}), passed to the
- * test JVM with {@code -Dcohort.test.jvm.extra=...}. Every failing seed is printed with the
- * command that replays it.
+ * <p>Soak: {@code mvn -B -pl simulator -am verify -Dcohort.sim.seeds=100000} (and
+ * {@code -Dcohort.sim.firstSeed=N}). Every failing seed is printed with the command that replays it.
  */
 class SimulationSuiteTest {
 
