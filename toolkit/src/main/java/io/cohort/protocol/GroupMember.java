@@ -114,6 +114,8 @@ public final class GroupMember {
     private ProtocolMessage.Accept pendingAccept;
     private MemberId pendingAcceptFrom;
     private Proposal pendingInstall;
+    /** Turns the fetch target among the members that can serve it. */
+    private long fetchRotation;
 
     // Leader state for the current view.
     private LeaderAttempt attempt;
@@ -288,6 +290,9 @@ public final class GroupMember {
                     // A wedged member waits on others. If they moved on without it (and the notice
                     // saying so was lost), a reliable probe makes them answer again until it arrives.
                     broadcast(messages.probeAck(stateful));
+                    if (pendingInstall != null) {
+                        fetchMissing(null);
+                    }
                     // And if the member that wedged us gave up (it learned it is suspected), the
                     // next one in line must take over the change.
                     maybeLead();
@@ -479,7 +484,7 @@ public final class GroupMember {
         } else if (m instanceof ProtocolMessage.Fetched f) {
             messages.merge(f.bundle());
             retryPendingAccept();
-            retryPendingInstall(from);
+            retryPendingInstall();
         } else if (m instanceof ProtocolMessage.StateChunk s) {
             onStateChunk(from, s);
         }
@@ -610,8 +615,8 @@ public final class GroupMember {
         if (attempt != null && attempt.viewId() == currentViewId()) {
             if (attempt.phase() == LeaderAttempt.Phase.PREPARING) {
                 checkPromises();
-            } else if (attempt.phase() == LeaderAttempt.Phase.ACCEPTING && !attempt.accepted().contains(newlySuspected)
-                    && view.contains(newlySuspected)) {
+            } else if (attempt.phase() == LeaderAttempt.Phase.ACCEPTING && !tryCommit()
+                    && !attempt.accepted().contains(newlySuspected) && view.contains(newlySuspected)) {
                 // An acceptor we may need has failed: start over with a higher ballot, adopting
                 // the proposal, so that the remaining members can still form a majority.
                 attempt = null;
@@ -790,8 +795,26 @@ public final class GroupMember {
             return;
         }
         attempt.accepted().add(from);
-        if (attempt.accepted().size() < quorum()) {
-            return;
+        tryCommit();
+    }
+
+    /**
+     * Commits once a majority of the old view accepted (which makes the choice final) and every
+     * member continuing into the next view that the leader does not suspect accepted too (so every
+     * survivor holds the whole cut before anyone installs: members that leave or crash afterwards
+     * cannot take part of the cut with them).
+     *
+     * @return whether the proposal was committed
+     */
+    private boolean tryCommit() {
+        if (attempt == null || attempt.phase() != LeaderAttempt.Phase.ACCEPTING || attempt.accepted().size() < quorum()) {
+            return false;
+        }
+        for (MemberId m : attempt.proposal().members()) {
+            if (view.contains(m) && !suspected.contains(m) && !attempt.accepted().contains(m)
+                    && config.variant() != ProtocolVariant.MINORITY_VIEWS) {
+                return false;
+            }
         }
         attempt.committed();
         Proposal p = attempt.proposal();
@@ -801,6 +824,7 @@ public final class GroupMember {
         for (MemberId m : recipients) {
             sendTo(m, commit);
         }
+        return true;
     }
 
     // =====================================================================================
@@ -902,13 +926,36 @@ public final class GroupMember {
         }
         if (!messages.holds(p.cutFrontiers(), p.cutOrderPrefix())) {
             pendingInstall = p;
-            sendTo(from, new ProtocolMessage.Fetch(view.viewId(), messages.frontiers(), messages.orderLength()));
+            fetchMissing(view.contains(from) ? from : null);
             return;
         }
         install(p);
     }
 
-    private void retryPendingInstall(MemberId from) {
+    /**
+     * Asks for the part of the pending cut this member lacks. Only members of the old view that
+     * continue into the next one hold it (a joiner holds nothing of the old view), so the request
+     * goes to {@code preferred} if given, otherwise to the next such member in turn; the wedged
+     * probe calls this again, so a dead target is replaced by the next one.
+     */
+    private void fetchMissing(MemberId preferred) {
+        MemberId target = preferred;
+        if (target == null || target.equals(self)) {
+            List<MemberId> sources = new ArrayList<>();
+            for (MemberId m : pendingInstall.members()) {
+                if (view.contains(m) && !m.equals(self) && !suspected.contains(m)) {
+                    sources.add(m);
+                }
+            }
+            if (sources.isEmpty()) {
+                return;
+            }
+            target = sources.get((int) (fetchRotation++ % sources.size()));
+        }
+        sendTo(target, new ProtocolMessage.Fetch(view.viewId(), messages.frontiers(), messages.orderLength()));
+    }
+
+    private void retryPendingInstall() {
         Proposal p = pendingInstall;
         if (p == null || p.oldViewId() != currentViewId()) {
             return;
@@ -917,7 +964,7 @@ public final class GroupMember {
             pendingInstall = null;
             install(p);
         } else {
-            sendTo(from, new ProtocolMessage.Fetch(view.viewId(), messages.frontiers(), messages.orderLength()));
+            fetchMissing(null);
         }
     }
 
