@@ -970,15 +970,12 @@ public final class GroupMember {
 
     /** The flush: deliver exactly the cut, then move to the next view. */
     private void install(Proposal p) {
+        View next = nextViewOf(p);
+        if (next == null) {
+            return;
+        }
         if (stateful && config.variant() != ProtocolVariant.INSTALL_WITHOUT_FLUSH) {
             messages.deliverCut(p.cutFrontiers(), p.cutOrderPrefix(), p.cutOrderTail(), this::deliver);
-        }
-        View next;
-        try {
-            next = new View(p.newViewId(), p.members());
-        } catch (IllegalArgumentException e) {
-            counters.increment(Kind.INVALID_CONTENT);
-            return;
         }
         previousView = view;
         previousMessages = messages;
@@ -1029,12 +1026,19 @@ public final class GroupMember {
         }
     }
 
-    private void startAsJoiner(Proposal p) {
-        View next;
+    /** The view a proposal describes, or null (counted) if it is not a valid view. */
+    private View nextViewOf(Proposal p) {
         try {
-            next = new View(p.newViewId(), p.members());
+            return new View(p.newViewId(), p.members());
         } catch (IllegalArgumentException e) {
             counters.increment(Kind.INVALID_CONTENT);
+            return null;
+        }
+    }
+
+    private void startAsJoiner(Proposal p) {
+        View next = nextViewOf(p);
+        if (next == null) {
             return;
         }
         status = Status.MEMBER;

@@ -1,0 +1,2 @@
+/** What members did during a run, recorded for the checker. */
+package io.cohort.simulation.history;
