@@ -20,16 +20,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 /**
- * Bad input that the core does not yet withstand (found while writing {@link BadInputIsIgnoredTest}).
- * Each test states the behaviour the contract of {@link GroupMember} asks for: bad input never
- * throws, is counted, and leaves the group as it was. They fail on the core as it stands; see the
- * comment on each for what happens instead.
+ * Well-formed messages whose content is inconsistent with the view (found while writing
+ * {@link BadInputIsIgnoredTest}; each once crashed or misled the core). Each test states the
+ * behaviour the contract of {@link GroupMember} asks for: bad input never throws, is counted, and
+ * leaves the group as it was. The comment on each says what used to happen, so that a regression
+ * is recognised.
  *
  * <p>Forged messages from real members are delivered in place of an acknowledgement the member
  * really sent, under its link sequence number, so they reach the check under test (see
  * {@link Net#injectInPlaceOfNextAck}).
  */
-class BadInputCoreBugsTest {
+class InconsistentInputIsRefusedTest {
 
     private static final MemberId A = MemberId.of("a", 1);
     private static final MemberId B = MemberId.of("b", 1);
@@ -40,8 +41,8 @@ class BadInputCoreBugsTest {
     private static final Set<Kind> REFUSED = Set.of(Kind.INVALID_CONTENT, Kind.FROM_NON_MEMBER);
 
     /**
-     * A Commit whose order tail names rank 7 in a view of three. Today: install() calls
-     * ViewMessages.deliverCut, which indexes the stream logs with rank 7 and throws
+     * A Commit whose order tail names rank 7 in a view of three. It used to make install() call
+     * ViewMessages.deliverCut, which indexed the stream logs with rank 7 and threw
      * ArrayIndexOutOfBoundsException out of receive().
      */
     @Test
@@ -58,8 +59,8 @@ class BadInputCoreBugsTest {
 
     /**
      * A Commit whose order tail names TOTAL messages 1..3 of b, which nobody sent (and which its
-     * own cut frontiers, all zero, exclude). Today: deliverCut reads past the stream log, gets
-     * null, and GroupMember.deliver throws NullPointerException out of receive().
+     * own cut frontiers, all zero, exclude). It used to make deliverCut read past the stream log,
+     * get null, and GroupMember.deliver throw NullPointerException out of receive().
      */
     @Test
     void commitWithOrderTailBeyondItsCutIsRefused() {
@@ -75,9 +76,9 @@ class BadInputCoreBugsTest {
 
     /**
      * A Commit from an identity that is in neither the current view nor the proposed one (so it
-     * can be neither the leader nor a joiner passing the commit on). Today: dispatch() handles
-     * Commit before any membership check, and a#1, not listed in the proposal, exits as
-     * EXCLUDED; nothing is counted.
+     * can be neither the leader nor a joiner passing the commit on). dispatch() used to handle
+     * Commit before any membership check, and a#1, not listed in the proposal, exited as
+     * EXCLUDED with nothing counted.
      */
     @Test
     void commitFromAnIdentityInNeitherViewIsIgnored() {
@@ -95,8 +96,8 @@ class BadInputCoreBugsTest {
     }
 
     /**
-     * A Commit for view 1 whose next view is 1000 (a proposal always names oldViewId + 1). Today:
-     * a#1 installs view 1000 and passes the commit on, so the whole group jumps to view 1000.
+     * A Commit for view 1 whose next view is 1000 (a proposal always names oldViewId + 1). a#1 used
+     * to install view 1000 and pass the commit on, so the whole group jumped to view 1000.
      */
     @Test
     void commitThatSkipsViewIdsIsRefused() {
@@ -113,8 +114,8 @@ class BadInputCoreBugsTest {
 
     /**
      * An Order message from the coordinator with one run of 2^40 positions: 29 bytes on the wire.
-     * Today: ViewMessages.receiveOrder appends every position to the OrderLog one by one, and after
-     * about three seconds OutOfMemoryError escapes receive() (OrderLog.append). The codec bounds
+     * ViewMessages.receiveOrder used to append every position to the OrderLog one by one, until
+     * OutOfMemoryError escaped receive() (OrderLog.append). The codec bounds
      * what a frame can make it allocate; the core must too.
      */
     @Test
@@ -149,8 +150,8 @@ class BadInputCoreBugsTest {
      * Real frames of every shape with one bit (or a whole byte) of the message flipped, delivered
      * in place of the genuine frame under its link sequence number, as if a corrupted datagram had
      * passed the transport. The group may well be damaged then (that is what the transport's
-     * checksum is for), but receive() must still never throw. Today: flips in the run length of an
-     * Order message (e.g. byte 70 ^ 0x01) end in OutOfMemoryError, as above.
+     * checksum is for), but receive() must still never throw. Flips in the run length of an
+     * Order message (e.g. byte 70 ^ 0x01) used to end in OutOfMemoryError, as above.
      */
     @Test
     void flippedMessageBytesInPlaceOfTheGenuineFrameNeverThrow() {
