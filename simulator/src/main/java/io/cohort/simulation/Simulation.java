@@ -43,6 +43,7 @@ public final class Simulation {
     private boolean faultPhase = true;
     private int phaseExtensions;
     private long settleEnd;
+    private int multicasts;
     private int crashes;
     private int restarts;
     private int partitions;
@@ -188,7 +189,11 @@ public final class Simulation {
                 }
             }
             if (!candidates.isEmpty()) {
-                candidates.get(random.nextInt(candidates.size())).multicast(ORDERS[random.nextInt(ORDERS.length)]);
+                // The first multicasts go through every order in turn, so that every run mixes all four.
+                DeliveryOrder order = multicasts < 2 * ORDERS.length ? ORDERS[multicasts % ORDERS.length]
+                        : ORDERS[random.nextInt(ORDERS.length)];
+                multicasts++;
+                candidates.get(random.nextInt(candidates.size())).multicast(order);
             }
             scheduleNextSend(events.now() + 1 + random.nextLong(2 * scenario.sendIntervalMillis()));
         });
