@@ -441,6 +441,11 @@ public final class GroupMember {
             defer(from, m, current);
             return;
         }
+        if (view == null) {
+            // A joiner has no view yet; no real view has id 0.
+            counters.increment(Kind.STALE_VIEW);
+            return;
+        }
         if (m.viewId() < current) {
             onStale(from, m);
             return;
@@ -574,9 +579,11 @@ public final class GroupMember {
                 addSuspicion(member, true);
             }
         }
-        boolean fresh = pendingJoiners.add(joiner);
+        pendingJoiners.add(joiner);
+        // Forwarded on every request (the joiner retries), not only the first: a forward can be
+        // lost with a leader that fails, or arrive after the view it was meant for.
         MemberId leader = currentLeader();
-        if (forward && fresh && leader != null && !leader.equals(self)) {
+        if (forward && leader != null && !leader.equals(self)) {
             sendTo(leader, new ProtocolMessage.JoinForward(view.viewId(), joiner));
         }
         maybeLead();
@@ -599,16 +606,28 @@ public final class GroupMember {
         onSuspicionsChanged(member);
     }
 
+    /**
+     * Another member suspects {@code target}. The suspicion is passed on the first time it is
+     * heard: if its author crashed after telling only some members, they would otherwise disagree
+     * about who leads (the suspect steps aside while others still wait for it) and nobody would.
+     */
     private void onSuspectGossip(MemberId target) {
         if (target.equals(self)) {
-            doomed = true;
+            if (!doomed) {
+                doomed = true;
+                for (MemberId m : view.members()) {
+                    if (!m.equals(self)) {
+                        sendTo(m, new ProtocolMessage.Suspect(view.viewId(), self));
+                    }
+                }
+            }
             if (attempt != null && !self.equals(currentLeader())) {
                 attempt = null;
             }
             maybeLead();
             return;
         }
-        addSuspicion(target, false);
+        addSuspicion(target, true);
     }
 
     private void onSuspicionsChanged(MemberId newlySuspected) {
@@ -627,7 +646,8 @@ public final class GroupMember {
 
     private void onExcludedNotice(long senderViewId) {
         if (status == Status.JOINING || (status == Status.MEMBER && senderViewId > view.viewId())) {
-            exit(Status.EXCLUDED);
+            // A member that asked to leave is out because it asked, even if the commit saying so was lost.
+            exit(leaveRequested ? Status.LEFT : Status.EXCLUDED);
         }
     }
 
@@ -1052,6 +1072,7 @@ public final class GroupMember {
     }
 
     private void enterView(View next) {
+        View old = view;
         view = next;
         messages = new ViewMessages(next, next.rankOf(self), config.variant());
         promisedBallot = 0;
@@ -1067,8 +1088,18 @@ public final class GroupMember {
         doomed = false;
         donorOffsets.clear();
         pendingJoiners.removeIf(j -> next.contains(j) || isDeparted(j));
+        // Keep the links to members that just left cleanly until the next view: the commit that
+        // tells them they are out must still be retransmitted if it was lost.
+        Set<MemberId> keep = new HashSet<>(next.members());
+        if (old != null) {
+            for (MemberId m : leaving) {
+                if (old.contains(m)) {
+                    keep.add(m);
+                }
+            }
+        }
         leaving.retainAll(next.members());
-        links.retainOnly(new HashSet<>(next.members()));
+        links.retainOnly(keep);
     }
 
     private void awaitState(Proposal p) {

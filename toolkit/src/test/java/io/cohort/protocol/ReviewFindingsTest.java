@@ -1,0 +1,167 @@
+package io.cohort.protocol;
+
+import io.cohort.api.DeliveryOrder;
+import io.cohort.api.MemberId;
+import io.cohort.api.View;
+import io.cohort.protocol.wire.Frame;
+import io.cohort.protocol.wire.FrameCodec;
+import io.cohort.protocol.wire.MalformedFrameException;
+import io.cohort.protocol.wire.ProtocolMessage;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiPredicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+/**
+ * Regression tests for bugs a code review found in the core, each built as the smallest event
+ * sequence that showed it.
+ */
+class ReviewFindingsTest {
+
+    private static final MemberId A = MemberId.of("a", 1);
+    private static final MemberId B = MemberId.of("b", 1);
+    private static final MemberId C = MemberId.of("c", 1);
+
+    /** Members wired in memory; frames can be dropped by a rule and members crashed. */
+    private static final class Wire {
+        final Map<String, GroupMember> members = new LinkedHashMap<>();
+        final Map<String, List<Effect>> seen = new LinkedHashMap<>();
+        final Set<String> crashed = new HashSet<>();
+        BiPredicate<MemberId, ProtocolMessage> drop = (to, m) -> false;
+
+        Wire(MemberId... ids) {
+            View view = new View(1, List.of(ids));
+            for (MemberId id : ids) {
+                GroupMember m = new GroupMember(id, ProtocolConfig.defaults());
+                members.put(id.name(), m);
+                seen.put(id.name(), new ArrayList<>());
+                m.bootstrap(view);
+            }
+            run(0);
+        }
+
+        /** Moves frames until quiet; then fires retransmission timers up to {@code rounds} times. */
+        void run(int rounds) {
+            for (int round = 0; round <= rounds; round++) {
+                ArrayDeque<Object[]> queue = new ArrayDeque<>();
+                boolean moved = true;
+                while (moved) {
+                    moved = false;
+                    for (var e : members.entrySet()) {
+                        if (crashed.contains(e.getKey())) {
+                            continue;
+                        }
+                        for (Effect effect : e.getValue().takeEffects()) {
+                            seen.get(e.getKey()).add(effect);
+                            if (effect instanceof Effect.Send s && !dropped(s)) {
+                                queue.add(new Object[] {s.to(), s.frame()});
+                            }
+                        }
+                    }
+                    while (!queue.isEmpty()) {
+                        Object[] f = queue.poll();
+                        MemberId to = (MemberId) f[0];
+                        if (!crashed.contains(to.name()) && members.containsKey(to.name())) {
+                            members.get(to.name()).receive((byte[]) f[1]);
+                            moved = true;
+                        }
+                    }
+                }
+                if (round < rounds) {
+                    for (var e : members.entrySet()) {
+                        if (!crashed.contains(e.getKey())) {
+                            e.getValue().timerFired(TimerKind.RETRANSMIT);
+                            e.getValue().timerFired(TimerKind.BALLOT_RETRY);
+                        }
+                    }
+                }
+            }
+        }
+
+        private boolean dropped(Effect.Send s) {
+            try {
+                Frame f = FrameCodec.decode(s.frame());
+                return f.message() != null && drop.test(s.to(), f.message());
+            } catch (MalformedFrameException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        GroupMember get(MemberId id) {
+            return members.get(id.name());
+        }
+
+        boolean saw(MemberId id, Class<? extends Effect> kind) {
+            return seen.get(id.name()).stream().anyMatch(kind::isInstance);
+        }
+    }
+
+    /**
+     * c suspects a and dies after telling only a. a then knows it is suspected and steps aside,
+     * while b, which never heard, still waits for a: nobody led. A suspicion must be passed on.
+     */
+    @Test
+    void aSuspicionWhoseAuthorDiesHalfwayStillReachesEveryone() {
+        Wire w = new Wire(A, B, C);
+        w.drop = (to, m) -> m instanceof ProtocolMessage.Suspect && to.equals(B);
+        w.get(C).suspect(A);
+        w.run(0);
+        w.crashed.add("c");
+        w.drop = (to, m) -> false;
+        w.get(A).suspect(C);
+        w.get(B).suspect(C);
+        w.run(40);
+
+        assertThat(w.get(B).view().viewId()).isGreaterThan(1);
+        assertThat(w.get(B).view().contains(C)).isFalse();
+    }
+
+    /** A frame of view 0 reaching a joiner (no real view has id 0) once threw out of receive(). */
+    @Test
+    void aJoinerIgnoresAFrameOfViewZero() {
+        GroupMember joiner = new GroupMember(MemberId.of("j", 1), ProtocolConfig.defaults());
+        joiner.join();
+        joiner.takeEffects();
+        byte[] frame = FrameCodec.encodeReliable(A, joiner.self(), 1, 0,
+                FrameCodec.encodeMessage(new ProtocolMessage.Leave(0)));
+
+        assertThatCode(() -> joiner.receive(frame)).doesNotThrowAnyException();
+        assertThat(joiner.counters().get(ProtocolCounters.Kind.STALE_VIEW)).isEqualTo(1);
+        assertThat(joiner.status()).isEqualTo(GroupMember.Status.JOINING);
+    }
+
+    /**
+     * The commit telling a leaver it is out was sent once, and the link to it dropped at install,
+     * so a lost commit made the leaver end as EXCLUDED and report its delivered messages UNKNOWN.
+     */
+    @Test
+    void aCleanLeaveEndsAsLeftEvenIfTheFirstCommitIsLost() {
+        Wire w = new Wire(A, B, C);
+        w.get(C).multicast(DeliveryOrder.SAFE, "last words".getBytes());
+        w.run(2);
+        boolean[] droppedOnce = {false};
+        w.drop = (to, m) -> {
+            if (to.equals(C) && m instanceof ProtocolMessage.Commit && !droppedOnce[0]) {
+                droppedOnce[0] = true;
+                return true;
+            }
+            return false;
+        };
+        w.get(C).leave();
+        w.run(40);
+
+        assertThat(droppedOnce[0]).isTrue();
+        assertThat(w.get(C).status()).isEqualTo(GroupMember.Status.LEFT);
+        assertThat(w.saw(C, Effect.Excluded.class)).isFalse();
+        assertThat(w.get(A).view().members()).containsExactly(A, B);
+    }
+}
