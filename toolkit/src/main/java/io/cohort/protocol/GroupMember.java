@@ -414,6 +414,9 @@ public final class GroupMember {
     }
 
     private boolean isDeparted(MemberId m) {
+        if (view != null && view.contains(m)) {
+            return false;
+        }
         if (departed.contains(m)) {
             return true;
         }
@@ -597,11 +600,7 @@ public final class GroupMember {
             // Tell every member, the suspect included, before acting on it: the links are FIFO, so
             // anyone who later sees this member lead a view change already knows why, and the
             // suspect knows it will be excluded and stops competing for leadership.
-            for (MemberId m : view.members()) {
-                if (!m.equals(self)) {
-                    sendTo(m, new ProtocolMessage.Suspect(view.viewId(), member));
-                }
-            }
+            broadcast(new ProtocolMessage.Suspect(view.viewId(), member));
         }
         onSuspicionsChanged(member);
     }
@@ -615,11 +614,7 @@ public final class GroupMember {
         if (target.equals(self)) {
             if (!doomed) {
                 doomed = true;
-                for (MemberId m : view.members()) {
-                    if (!m.equals(self)) {
-                        sendTo(m, new ProtocolMessage.Suspect(view.viewId(), self));
-                    }
-                }
+                broadcast(new ProtocolMessage.Suspect(view.viewId(), self));
             }
             if (attempt != null && !self.equals(currentLeader())) {
                 attempt = null;
@@ -1229,7 +1224,6 @@ public final class GroupMember {
             if (ack != null && view.size() > 1) {
                 broadcast(ack);
             }
-            deliverReady();
         }
         for (ReliableLink link : links.all()) {
             if (link.ackOwed()) {
