@@ -694,6 +694,20 @@ public final class GroupMember {
     }
 
     /**
+     * Whether every member of the view announced it is leaving. (Suspected members do not
+     * count: a suspicion may be false, and a leaver cut off from the rest must not take that
+     * for a shutdown.)
+     */
+    private boolean nobodyStays() {
+        for (MemberId m : view.members()) {
+            if (!leaving.contains(m)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Whether a member other than {@code leaver}, staying in the group, is known to hold the state.
      * Until one does, removing {@code leaver} (a leave, or an exclusion of a live suspect) waits,
      * so that it cannot take the last copy with it. A dead sole holder means the state is lost;
@@ -713,6 +727,13 @@ public final class GroupMember {
     // =====================================================================================
 
     private void maybeLead() {
+        if (status == Status.MEMBER && leaveRequested && view != null && nobodyStays()) {
+            // Every member is leaving: the group is shutting down. No member
+            // stays to agree with, and the rule that the last holder of the state never goes
+            // would otherwise keep every leaver waiting forever.
+            exit(Status.LEFT);
+            return;
+        }
         if (status != Status.MEMBER || view == null || attempt != null || backingOff) {
             return;
         }

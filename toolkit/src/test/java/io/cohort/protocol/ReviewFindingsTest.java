@@ -164,4 +164,24 @@ class ReviewFindingsTest {
         assertThat(w.saw(C, Effect.Excluded.class)).isFalse();
         assertThat(w.get(A).view().members()).containsExactly(A, B);
     }
+
+    /**
+     * Every member leaving at once (a whole cluster shut down) left each waiting forever: none
+     * may take the last copy of the state, and nobody stays to hand it to.
+     */
+    @Test
+    void everyMemberLeavingAtOnceEndsAsLeft() {
+        Wire w = new Wire(A, B, C);
+        w.get(A).multicast(DeliveryOrder.TOTAL, "bye".getBytes());
+        w.run(1);
+        w.get(A).leave();
+        w.get(B).leave();
+        w.get(C).leave();
+        w.run(40);
+
+        for (MemberId m : List.of(A, B, C)) {
+            assertThat(w.get(m).status()).as("%s", m).isEqualTo(GroupMember.Status.LEFT);
+            assertThat(w.saw(m, Effect.Excluded.class)).isFalse();
+        }
+    }
 }

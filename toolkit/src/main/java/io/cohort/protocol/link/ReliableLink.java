@@ -24,7 +24,10 @@ public final class ReliableLink {
     /** How many frames past a gap are kept; later ones are dropped and come again by retransmission. */
     static final int REORDER_WINDOW = 4096;
 
-    private record Outstanding(long seq, byte[] message, long sentRound) {
+    /** Retransmissions of one frame back off: after 1, 2, 4, then every 8 rounds. */
+    static final int MAX_BACKOFF_SHIFT = 3;
+
+    private record Outstanding(long seq, byte[] message, long sentRound, int resends) {
     }
 
     private final MemberId self;
@@ -59,7 +62,7 @@ public final class ReliableLink {
      */
     public byte[] send(byte[] message, long round) {
         long seq = nextOutSeq++;
-        unacked.addLast(new Outstanding(seq, message, round));
+        unacked.addLast(new Outstanding(seq, message, round, 0));
         return frame(seq, message);
     }
 
@@ -110,7 +113,10 @@ public final class ReliableLink {
     }
 
     /**
-     * Frames to send again: those not acknowledged and sent before {@code round}.
+     * Frames to send again: those not acknowledged for long enough. A frame waits one round
+     * before its first resend, then twice as long before each next one (up to 8 rounds): over a
+     * congested but working connection the acknowledgement is merely late, and resending
+     * everything every round would multiply the load that made it late.
      *
      * @param round current retransmission round
      * @return frames to resend (with a fresh acknowledgement)
@@ -120,9 +126,9 @@ public final class ReliableLink {
         int n = unacked.size();
         for (int i = 0; i < n; i++) {
             Outstanding o = unacked.pollFirst();
-            if (o.sentRound() < round) {
+            if (round - o.sentRound() >= 1L << Math.min(o.resends(), MAX_BACKOFF_SHIFT)) {
                 out.add(frame(o.seq(), o.message()));
-                unacked.addLast(new Outstanding(o.seq(), o.message(), round));
+                unacked.addLast(new Outstanding(o.seq(), o.message(), round, o.resends() + 1));
             } else {
                 unacked.addLast(o);
             }

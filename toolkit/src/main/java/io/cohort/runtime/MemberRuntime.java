@@ -1,0 +1,692 @@
+package io.cohort.runtime;
+
+import io.cohort.api.DeliveryOrder;
+import io.cohort.api.MemberId;
+import io.cohort.api.Message;
+import io.cohort.api.MulticastOutcome;
+import io.cohort.api.View;
+import io.cohort.config.CohortConfig;
+import io.cohort.group.GroupListener;
+import io.cohort.group.MulticastException;
+import io.cohort.group.StateConsumer;
+import io.cohort.group.StateProvider;
+import io.cohort.metrics.GroupMetrics;
+import io.cohort.metrics.TransportMetrics;
+import io.cohort.protocol.Effect;
+import io.cohort.protocol.GroupMember;
+import io.cohort.protocol.ProtocolConfig;
+import io.cohort.protocol.ProtocolCounters;
+import io.cohort.protocol.ProtocolVariant;
+import io.cohort.transport.DiscoveryStatus;
+import io.cohort.transport.Endpoint;
+import io.cohort.transport.NettyTransport;
+import io.cohort.transport.PeerIdentity;
+import io.cohort.transport.TransportListener;
+import io.cohort.transport.TransportSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * Runs one group member: drives its sans-IO protocol core from a {@link ProtocolLoop}, carries
+ * out the core's effects with the {@link NettyTransport}, detects failures by heartbeat, finds or
+ * starts the group at start-up ({@link Discovery}), streams state to joiners, and hands every
+ * event to the application on a {@link SerialExecutor}. Everything that touches the core runs
+ * on the protocol thread; fields below marked "protocol thread" are only used there.
+ */
+public final class MemberRuntime implements TransportListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MemberRuntime.class);
+    private static final long FD_CHECK_MILLIS = 10;
+    private static final int STATE_CHUNKS_IN_FLIGHT = 8;
+    /**
+     * Frames waiting for the protocol thread: above the high mark the transport stops reading
+     * (TCP then pushes back on senders), below the low mark it reads again. Keeps a burst from
+     * filling the heap with queued input.
+     */
+    private static final long INBOUND_BACKLOG_HIGH_BYTES = 8L << 20;
+    private static final long INBOUND_BACKLOG_LOW_BYTES = 2L << 20;
+
+    private enum Phase { IDLE, DISCOVERING, JOINING, MEMBER, DONE }
+
+    private record Pending(CompletableFuture<Message> future, DeliveryOrder order, byte[] payload, long startNanos) {
+    }
+
+    private final CohortConfig config;
+    private final ProtocolConfig protocolConfig;
+    private final List<GroupListener> listeners;
+    private final StateProvider stateProvider;
+    private final StateConsumer stateConsumer;
+    private final boolean rejoinAfterExclusion;
+    private final GroupMetrics metrics;
+    private final FailureDetector detector;
+    private final ProtocolLoop loop;
+    private final SerialExecutor app;
+    private final ExecutorService ownAppThread;
+    private final NettyTransport transport;
+    private final Semaphore window;
+    private final InetSocketAddress localAddress;
+    private final Set<CompletableFuture<Message>> outstanding = ConcurrentHashMap.newKeySet();
+    private final CompletableFuture<View> joined = new CompletableFuture<>();
+    private final CompletableFuture<Void> left = new CompletableFuture<>();
+    private final long[] countsOfEarlierIncarnations = new long[ProtocolCounters.Kind.values().length];
+    private final AtomicLong inboundBacklog = new AtomicLong();
+    /** Messages the core holds until stable, as of the last batch; senders wait while it is too high. */
+    private volatile int retained;
+    private volatile int retainedLimit;
+
+    private volatile MemberId self;
+    private volatile View view;
+    private volatile boolean closed;
+
+    // protocol thread
+    private GroupMember core;
+    private Phase phase = Phase.IDLE;
+    private Discovery discovery;
+    private boolean leaveRequested;
+    private final Map<Long, Pending> pending = new HashMap<>();
+    private long triggerNanos;
+    private long wedgeNanos;
+    private final List<byte[]> incomingState = new ArrayList<>();
+    private long incomingStateBytes;
+    private long incomingStateStart;
+    private long lastHeartbeatNanos;
+
+    private MemberRuntime(CohortConfig config, MeterRegistry registry, Executor executor, List<GroupListener> listeners,
+                          StateProvider provider, StateConsumer consumer, boolean rejoin) {
+        this.config = config;
+        this.protocolConfig = new ProtocolConfig(config.retransmitMillis(), config.joinRetryMillis(),
+                ProtocolConfig.defaults().maxBatchMessages(), ProtocolConfig.defaults().maxDeferredFrames(),
+                ProtocolVariant.CORRECT);
+        this.listeners = List.copyOf(listeners);
+        this.stateProvider = provider;
+        this.stateConsumer = consumer;
+        this.rejoinAfterExclusion = rejoin;
+        Tags tags = Tags.of("member", config.memberName());
+        this.metrics = new GroupMetrics(registry, tags);
+        this.detector = new FailureDetector(config.suspectTimeoutMillis());
+        this.window = new Semaphore(config.maxInFlightMulticasts());
+        this.self = MemberId.of(config.memberName(), Math.max(1, System.currentTimeMillis()));
+        this.core = new GroupMember(self, protocolConfig);
+        if (executor == null) {
+            ownAppThread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "cohort-app-" + config.memberName());
+                t.setDaemon(true);
+                return t;
+            });
+            executor = ownAppThread;
+        } else {
+            ownAppThread = null;
+        }
+        this.app = new SerialExecutor(executor);
+        this.loop = new ProtocolLoop("cohort-protocol-" + config.memberName(), this::afterBatch);
+        this.transport = new NettyTransport(new TransportSettings(config.clusterName(), config.memberName(),
+                config.bindHost(), config.bindPort(), config.advertisedHost(), config.maxFrameBytes(),
+                config.outboundQueueBytes(), config.connectTimeoutMillis(), config.reconnectBackoffMinMillis(),
+                config.reconnectBackoffMaxMillis(), 1), self.incarnation(), this, new TransportMetrics(registry, tags));
+        try {
+            this.localAddress = transport.start();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            transport.close();
+            throw new IllegalStateException("interrupted while binding " + config.bindHost() + ":" + config.bindPort(), e);
+        } catch (RuntimeException e) {
+            transport.close();
+            throw new IllegalStateException("cannot listen on " + config.bindHost() + ":" + config.bindPort()
+                    + ": " + e.getMessage(), e);
+        }
+        GroupMetrics.registerGauges(registry, tags, this::count, () -> core.retainedMessages(),
+                () -> view == null ? 0 : view.viewId(), () -> view == null ? 0 : view.size(),
+                () -> config.maxInFlightMulticasts() - window.availablePermits(), app::backlog);
+    }
+
+    /**
+     * Binds the member's port and starts its threads; the member takes part once {@link #join()} is called.
+     *
+     * @param config    configuration
+     * @param registry  meter registry
+     * @param executor  application executor, or null for a dedicated thread
+     * @param listeners listeners
+     * @param provider  state provider
+     * @param consumer  state consumer
+     * @param rejoin    whether to rejoin automatically after exclusion
+     * @return the running member
+     */
+    public static MemberRuntime start(CohortConfig config, MeterRegistry registry, Executor executor,
+                                      List<GroupListener> listeners, StateProvider provider, StateConsumer consumer,
+                                      boolean rejoin) {
+        MemberRuntime rt = new MemberRuntime(config, registry, executor, listeners, provider, consumer, rejoin);
+        rt.loop.start();
+        rt.loop.execute(rt::startTimers);
+        MemberId first = rt.self;
+        rt.app.execute(() -> rt.listeners.forEach(l -> l.onIncarnation(first)));
+        LOG.info("{}: listening on {} (advertised {}), cluster '{}'", first, rt.localAddress, rt.transport.advertised(),
+                config.clusterName());
+        return rt;
+    }
+
+    // =====================================================================================
+    // API entry points (any thread)
+    // =====================================================================================
+
+    /** @return a future of the first view; starts discovery on the first call */
+    public CompletableFuture<View> join() {
+        if (!closed) {
+            loop.execute(() -> {
+                if (phase == Phase.IDLE) {
+                    startDiscovery();
+                }
+            });
+        }
+        return joined;
+    }
+
+    /**
+     * @param order   delivery order
+     * @param payload payload
+     * @return a future completed on local delivery, or failed with a {@link MulticastException}
+     */
+    public CompletableFuture<Message> multicast(DeliveryOrder order, byte[] payload) {
+        CompletableFuture<Message> future = new CompletableFuture<>();
+        if (closed) {
+            future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT, "the group member is closed"));
+            return future;
+        }
+        try {
+            window.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT,
+                    "interrupted while waiting for the flow-control window"));
+            return future;
+        }
+        // Delivery frees a window slot, but a delivered message stays in memory until every
+        // member has it; the slowest member's progress therefore also limits senders.
+        while (retained > retainedLimit && retainedLimit > 0 && !closed) {
+            LockSupport.parkNanos(200_000);
+        }
+        outstanding.add(future);
+        future.whenComplete((m, e) -> outstanding.remove(future));
+        long start = System.nanoTime();
+        loop.execute(() -> {
+            long id = core.multicast(order, payload);
+            pending.put(id, new Pending(future, order, payload, start));
+            metrics.sent(order, payload.length);
+        });
+        if (closed) {
+            failOutstanding();
+        }
+        return future;
+    }
+
+    /** @return a future completed once this member is out of the group */
+    public CompletableFuture<Void> leave() {
+        loop.execute(() -> {
+            leaveRequested = true;
+            if (phase == Phase.DONE) {
+                left.complete(null);
+            } else {
+                core.leave();
+            }
+        });
+        if (closed) {
+            left.complete(null);
+        }
+        return left;
+    }
+
+    /** @return the current view, or null */
+    public View view() {
+        return view;
+    }
+
+    /** @return the current incarnation */
+    public MemberId self() {
+        return self;
+    }
+
+    /** @return the bound address */
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    /** @return whether the caller runs on the application executor */
+    public boolean onApplicationThread() {
+        return app.onThisExecutor();
+    }
+
+    /** Leaves (waiting a bounded time unless called from a callback), then stops threads and sockets. */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        CompletableFuture<Void> leaving = leave();
+        if (!onApplicationThread()) {
+            try {
+                leaving.get(2 * config.suspectTimeoutMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                LOG.warn("{}: leave did not complete before close ({}); peers will suspect this member", self,
+                        e.toString());
+            }
+        }
+        closed = true;
+        loop.stop();
+        transport.close();
+        failOutstanding();
+        joined.completeExceptionally(new IllegalStateException("closed before joining"));
+        left.complete(null);
+        if (ownAppThread != null) {
+            ownAppThread.shutdown();
+        }
+    }
+
+    private void failOutstanding() {
+        for (CompletableFuture<Message> f : List.copyOf(outstanding)) {
+            f.completeExceptionally(new MulticastException(MulticastOutcome.UNKNOWN,
+                    "the group member closed before the message was delivered here"));
+        }
+    }
+
+    // =====================================================================================
+    // Transport events (I/O threads)
+    // =====================================================================================
+
+    @Override
+    public void onAlive(PeerIdentity peer) {
+        detector.heardFrom(peer);
+    }
+
+    @Override
+    public boolean onFrames(PeerIdentity peer, List<byte[]> frames) {
+        long bytes = 0;
+        for (byte[] f : frames) {
+            bytes += f.length;
+        }
+        long size = bytes;
+        long backlog = inboundBacklog.addAndGet(size);
+        loop.execute(() -> {
+            inboundBacklog.addAndGet(-size);
+            GroupMember c = core;
+            for (byte[] f : frames) {
+                c.receive(f);
+            }
+        });
+        return backlog < INBOUND_BACKLOG_HIGH_BYTES;
+    }
+
+    @Override
+    public void onDiscover(PeerIdentity peer) {
+        loop.execute(() -> transport.sendDiscoverReply(peer.name(), discoveryStatus(),
+                core.view() == null ? 0 : core.view().viewId()));
+    }
+
+    @Override
+    public void onDiscoverReply(PeerIdentity peer, DiscoveryStatus status, long viewId) {
+        long now = System.nanoTime();
+        loop.execute(() -> {
+            if (discovery != null) {
+                discovery.reply(peer.endpoint(), status, now);
+            }
+        });
+    }
+
+    // =====================================================================================
+    // Protocol thread
+    // =====================================================================================
+
+    private DiscoveryStatus discoveryStatus() {
+        return switch (core.status()) {
+            case MEMBER -> DiscoveryStatus.MEMBER;
+            case JOINING -> DiscoveryStatus.JOINING;
+            default -> DiscoveryStatus.DISCOVERING;
+        };
+    }
+
+    private void startTimers() {
+        loop.schedule(FD_CHECK_MILLIS, this::detectorTick);
+    }
+
+    /** Heartbeats out, silence checked. Runs every few milliseconds for the member's lifetime. */
+    private void detectorTick() {
+        loop.schedule(FD_CHECK_MILLIS, this::detectorTick);
+        View v = core.view();
+        long now = System.nanoTime();
+        boolean beat = now - lastHeartbeatNanos >= config.heartbeatIntervalMillis() * 1_000_000L;
+        if (core.status() == GroupMember.Status.JOINING && beat) {
+            // The group may already count a joiner as a member while its state is still on the
+            // way; it must look alive to everyone it knows of, or it would be suspected.
+            lastHeartbeatNanos = now;
+            transport.knownPeers().forEach(transport::sendHeartbeat);
+        }
+        if (core.status() != GroupMember.Status.MEMBER || v == null) {
+            return;
+        }
+        if (beat) {
+            lastHeartbeatNanos = now;
+            for (MemberId m : v.members()) {
+                if (!m.equals(core.self())) {
+                    transport.sendHeartbeat(m.name());
+                }
+            }
+        }
+        for (MemberId m : detector.check(v, core.self(), now)) {
+            LOG.info("{}: suspecting {}: silent for more than {} ms", core.self(), m, config.suspectTimeoutMillis());
+            metrics.suspicion();
+            if (triggerNanos == 0) {
+                triggerNanos = now;
+            }
+            core.suspect(m);
+        }
+    }
+
+    private void startDiscovery() {
+        phase = Phase.DISCOVERING;
+        List<Endpoint> seeds = config.seeds().stream().map(s -> new Endpoint(s.host(), s.port())).toList();
+        Endpoint me = transport.advertised();
+        if (!seeds.isEmpty() && !seeds.contains(me)) {
+            LOG.info("{}: {} is not among the seeds {}; this member joins but never starts a group", self, me, seeds);
+        }
+        discovery = new Discovery(seeds, me, config.bootstrapTimeoutMillis(), config.joinRetryMillis(), System.nanoTime());
+        discoveryRound();
+    }
+
+    private void discoveryRound() {
+        if (phase != Phase.DISCOVERING || closed) {
+            return;
+        }
+        switch (discovery.decide(System.nanoTime())) {
+            case JOIN -> {
+                LOG.info("{}: found a group; joining", self);
+                phase = Phase.JOINING;
+                core.join();
+            }
+            case BOOTSTRAP -> {
+                LOG.info("{}: no group found and this member is the lowest seed heard; starting the group", self);
+                phase = Phase.JOINING;
+                core.bootstrap(new View(1, List.of(self)));
+            }
+            case WAIT -> {
+                for (Endpoint seed : discovery.others()) {
+                    transport.discover(seed);
+                }
+                loop.schedule(Math.max(50, config.joinRetryMillis() / 5), this::discoveryRound);
+            }
+        }
+    }
+
+    /** After each batch of events: carry out the core's effects, then flush the transport once. */
+    private void afterBatch() {
+        List<Effect> effects = core.takeEffects();
+        while (!effects.isEmpty()) {
+            for (Effect e : effects) {
+                carryOut(e);
+            }
+            effects = core.takeEffects();
+        }
+        transport.flush();
+        retained = core.retainedMessages();
+        View v = core.view();
+        retainedLimit = config.maxInFlightMulticasts() * (v == null ? 1 : v.size());
+        if (inboundBacklog.get() < INBOUND_BACKLOG_LOW_BYTES) {
+            transport.resumeReading();
+        }
+    }
+
+    private void carryOut(Effect effect) {
+        if (effect instanceof Effect.Send s) {
+            transport.send(s.to().name(), s.frame());
+        } else if (effect instanceof Effect.Deliver d) {
+            deliver(d);
+        } else if (effect instanceof Effect.SetTimer t) {
+            GroupMember c = core;
+            loop.schedule(t.delayMillis(), () -> {
+                if (c == core) {
+                    c.timerFired(t.timer());
+                }
+            });
+        } else if (effect instanceof Effect.Sent s) {
+            Pending p = pending.get(s.localId());
+            if (p != null) {
+                Message m = new Message(core.self(), s.viewId(), s.order(), p.payload());
+                toApp(l -> l.onSent(m));
+            }
+        } else if (effect instanceof Effect.SendToSeeds s) {
+            for (Endpoint seed : discovery == null ? List.<Endpoint>of() : discovery.others()) {
+                String name = transport.nameAt(seed);
+                if (name != null) {
+                    transport.send(name, s.frame());
+                } else {
+                    transport.discover(seed);
+                }
+            }
+        } else if (effect instanceof Effect.ViewInstalled v) {
+            installed(v.view());
+        } else if (effect instanceof Effect.Wedged w) {
+            long now = System.nanoTime();
+            wedgeNanos = now;
+            if (triggerNanos == 0) {
+                triggerNanos = now;
+            }
+            toApp(l -> l.onFlush(w.viewId()));
+        } else if (effect instanceof Effect.MulticastAborted a) {
+            Pending p = pending.remove(a.localId());
+            if (p != null) {
+                window.release();
+                metrics.aborted(a.outcome());
+                app.execute(() -> p.future().completeExceptionally(new MulticastException(a.outcome(),
+                        "multicast not delivered here: " + describe(a.outcome()))));
+            }
+        } else if (effect instanceof Effect.SnapshotRequested r) {
+            GroupMember donorCore = core;
+            app.execute(() -> streamState(donorCore, r.joiner(), r.viewId()));
+        } else if (effect instanceof Effect.StateChunkReceived c) {
+            stateChunk(c);
+        } else if (effect instanceof Effect.Excluded x) {
+            excluded(x.lastViewId());
+        } else if (effect instanceof Effect.Left l) {
+            MemberId me = core.self();
+            LOG.info("{}: left the group after view {}", me, l.lastViewId());
+            phase = Phase.DONE;
+            view = null;
+            app.execute(() -> {
+                listeners.forEach(x -> x.onLeft(me, l.lastViewId()));
+                left.complete(null);
+            });
+        }
+    }
+
+    private static String describe(MulticastOutcome outcome) {
+        return outcome == MulticastOutcome.NOT_SENT
+                ? "this member left or was excluded before sending it; nobody delivers it"
+                : "this member left or was excluded after sending it; the survivors all delivered it or all dropped it";
+    }
+
+    private void deliver(Effect.Deliver d) {
+        metrics.delivered(d.order(), d.payload().length);
+        Message m = new Message(d.sender(), d.viewId(), d.order(), d.payload());
+        Pending p = d.localId() == -1 ? null : pending.remove(d.localId());
+        if (p != null) {
+            window.release();
+            metrics.ownLatency(d.order(), System.nanoTime() - p.startNanos());
+        }
+        app.execute(() -> {
+            for (GroupListener l : listeners) {
+                l.onDelivery(m);
+            }
+            if (p != null) {
+                p.future().complete(m);
+            }
+        });
+    }
+
+    private void installed(View v) {
+        long now = System.nanoTime();
+        View before = view;
+        metrics.viewInstalled(triggerNanos == 0 ? null : Duration.ofNanos(now - triggerNanos),
+                wedgeNanos == 0 ? null : Duration.ofNanos(now - wedgeNanos));
+        triggerNanos = 0;
+        wedgeNanos = 0;
+        logView(before, v);
+        view = v;
+        phase = Phase.MEMBER;
+        app.execute(() -> {
+            for (GroupListener l : listeners) {
+                l.onView(v);
+            }
+            joined.complete(v);
+        });
+    }
+
+    private void logView(View before, View v) {
+        List<MemberId> joinedNow = new ArrayList<>(v.members());
+        List<String> departed = new ArrayList<>();
+        if (before != null) {
+            joinedNow.removeAll(before.members());
+            for (MemberId m : before.members()) {
+                if (!v.contains(m)) {
+                    departed.add(m + (detector.suspects(m) ? " (suspected here)" : ""));
+                }
+            }
+        }
+        LOG.info("{}: installed view {} {}{}{}", core.self(), v.viewId(), v.members(),
+                joinedNow.isEmpty() || before == null ? "" : "; joined " + joinedNow,
+                departed.isEmpty() ? "" : "; departed " + departed);
+    }
+
+    private void stateChunk(Effect.StateChunkReceived c) {
+        if (c.offset() == 0) {
+            incomingState.clear();
+            incomingStateBytes = 0;
+            incomingStateStart = System.nanoTime();
+        }
+        incomingState.add(c.bytes());
+        incomingStateBytes += c.bytes().length;
+        if (!c.last()) {
+            return;
+        }
+        List<InputStream> parts = new ArrayList<>(incomingState.size());
+        for (byte[] b : incomingState) {
+            parts.add(new ByteArrayInputStream(b));
+        }
+        long bytes = incomingStateBytes;
+        long start = incomingStateStart;
+        incomingState.clear();
+        GroupMember joinerCore = core;
+        app.execute(() -> {
+            try (InputStream in = new SequenceInputStream(Collections.enumeration(parts))) {
+                stateConsumer.readState(in);
+                metrics.stateBytes(GroupMetrics.Role.JOINER, bytes);
+                metrics.stateDuration(GroupMetrics.Role.JOINER, System.nanoTime() - start);
+            } catch (IOException | RuntimeException e) {
+                metrics.stateFailure();
+                LOG.error("{}: the state consumer failed; leaving the group rather than running with wrong state",
+                        joinerCore.self(), e);
+                loop.execute(() -> {
+                    if (core == joinerCore) {
+                        core.leave();
+                    }
+                });
+            }
+        });
+    }
+
+    /** Donor side, on the application executor: writes the state in chunks handed to the protocol thread. */
+    private void streamState(GroupMember donorCore, MemberId joiner, long viewId) {
+        long start = System.nanoTime();
+        Semaphore inFlight = new Semaphore(STATE_CHUNKS_IN_FLIGHT);
+        ChunkingOutputStream out = new ChunkingOutputStream(config.stateChunkBytes(), (bytes, last) -> {
+            inFlight.acquireUninterruptibly();
+            loop.execute(() -> {
+                try {
+                    if (core == donorCore) {
+                        donorCore.sendStateChunk(joiner, viewId, bytes, last);
+                    }
+                } finally {
+                    inFlight.release();
+                }
+            });
+        });
+        try {
+            stateProvider.writeState(out);
+            out.finish();
+            metrics.stateBytes(GroupMetrics.Role.DONOR, out.total());
+            metrics.stateDuration(GroupMetrics.Role.DONOR, System.nanoTime() - start);
+            LOG.info("{}: sent {} bytes of state to {} for view {}", donorCore.self(), out.total(), joiner, viewId);
+        } catch (IOException | RuntimeException e) {
+            metrics.stateFailure();
+            LOG.error("{}: the state provider failed while sending state to {}; leaving so another member donates",
+                    donorCore.self(), joiner, e);
+            loop.execute(() -> {
+                if (core == donorCore) {
+                    core.leave();
+                }
+            });
+        }
+    }
+
+    private void excluded(long lastViewId) {
+        MemberId old = core.self();
+        metrics.excluded();
+        LOG.warn("{}: the group excluded this member after view {}{}", old, lastViewId,
+                rejoinAfterExclusion && !leaveRequested && !closed ? "; rejoining as a new incarnation" : "");
+        view = null;
+        app.execute(() -> listeners.forEach(l -> l.onExcluded(old, lastViewId)));
+        if (!rejoinAfterExclusion || leaveRequested || closed) {
+            phase = Phase.DONE;
+            if (leaveRequested) {
+                app.execute(() -> left.complete(null));
+            }
+            return;
+        }
+        ProtocolCounters counts = core.counters();
+        for (ProtocolCounters.Kind k : ProtocolCounters.Kind.values()) {
+            countsOfEarlierIncarnations[k.ordinal()] += counts.get(k);
+        }
+        MemberId next = old.nextIncarnation();
+        self = next;
+        core = new GroupMember(next, protocolConfig);
+        detector.reset();
+        transport.announceIncarnation(next.incarnation());
+        app.execute(() -> listeners.forEach(l -> l.onIncarnation(next)));
+        startDiscovery();
+    }
+
+    private double count(ProtocolCounters.Kind kind) {
+        return countsOfEarlierIncarnations[kind.ordinal()] + core.counters().get(kind);
+    }
+
+    private void toApp(Consumer<GroupListener> call) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        app.execute(() -> {
+            for (GroupListener l : listeners) {
+                call.accept(l);
+            }
+        });
+    }
+}

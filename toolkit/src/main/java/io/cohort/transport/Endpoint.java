@@ -1,0 +1,34 @@
+package io.cohort.transport;
+
+import java.util.Comparator;
+import java.util.Objects;
+
+/**
+ * A host and port a member listens on, as other members should dial it.
+ *
+ * @param host host name or literal address
+ * @param port TCP port
+ */
+public record Endpoint(String host, int port) implements Comparable<Endpoint> {
+
+    private static final Comparator<Endpoint> ORDER =
+            Comparator.comparing(Endpoint::host).thenComparingInt(Endpoint::port);
+
+    /** Validates the fields. */
+    public Endpoint {
+        Objects.requireNonNull(host, "host");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+    }
+
+    @Override
+    public int compareTo(Endpoint o) {
+        return ORDER.compare(this, o);
+    }
+
+    @Override
+    public String toString() {
+        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+}
