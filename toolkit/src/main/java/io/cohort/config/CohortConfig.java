@@ -129,7 +129,7 @@ public record CohortConfig(
                     + " must be at least 2 x heartbeatIntervalMillis (" + heartbeatIntervalMillis + ")");
         }
         checkRange("retransmitMillis", retransmitMillis, 1, 60_000);
-        checkRange("joinRetryMillis", joinRetryMillis, 1, 600_001);
+        checkRange("joinRetryMillis", joinRetryMillis, 1, 600_000);
         checkRange("connectTimeoutMillis", connectTimeoutMillis, 1, 600_000);
         checkAtLeast("reconnectBackoffMinMillis", reconnectBackoffMinMillis, 1, null);
         checkAtLeast("reconnectBackoffMaxMillis", reconnectBackoffMaxMillis, reconnectBackoffMinMillis,

@@ -311,7 +311,7 @@ public final class ConfigLoader {
         }
         for (String key : CohortConfig.keys()) {
             String value = sysProps.getProperty(systemPropertyName(key));
-            if (value != null && !settings.containsKey(key)) {
+            if (value != null) {
                 settings.put(key, new Setting(TextNode.valueOf(value), "system property " + systemPropertyName(key)));
             }
         }

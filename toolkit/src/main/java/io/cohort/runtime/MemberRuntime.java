@@ -349,7 +349,7 @@ public final class MemberRuntime implements TransportListener {
         long now = System.nanoTime();
         loop.execute(() -> {
             if (discovery != null) {
-                discovery.reply(peer.endpoint(), status, now);
+                discovery.reply(peer.endpoint().normalized(), status, now);
             }
         });
     }
@@ -405,8 +405,8 @@ public final class MemberRuntime implements TransportListener {
 
     private void startDiscovery() {
         phase = Phase.DISCOVERING;
-        List<Endpoint> seeds = config.seeds().stream().map(s -> new Endpoint(s.host(), s.port())).toList();
-        Endpoint me = transport.advertised();
+        List<Endpoint> seeds = config.seeds().stream().map(s -> new Endpoint(s.host(), s.port()).normalized()).toList();
+        Endpoint me = transport.advertised().normalized();
         if (!seeds.isEmpty() && !seeds.contains(me)) {
             LOG.info("{}: {} is not among the seeds {}; this member joins but never starts a group", self, me, seeds);
         }

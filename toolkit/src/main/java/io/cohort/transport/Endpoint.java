@@ -22,6 +22,20 @@ public record Endpoint(String host, int port) implements Comparable<Endpoint> {
         }
     }
 
+    /**
+     * The same endpoint with its host resolved to an address literal, so that "localhost:7601"
+     * and "127.0.0.1:7601" compare equal. An unresolvable host stays as written.
+     *
+     * @return the normalized endpoint
+     */
+    public Endpoint normalized() {
+        try {
+            return new Endpoint(java.net.InetAddress.getByName(host).getHostAddress(), port);
+        } catch (java.net.UnknownHostException e) {
+            return this;
+        }
+    }
+
     @Override
     public int compareTo(Endpoint o) {
         return ORDER.compare(this, o);

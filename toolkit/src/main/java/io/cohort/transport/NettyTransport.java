@@ -280,8 +280,9 @@ public final class NettyTransport implements AutoCloseable {
      * @return the name of the member known to listen there, or null
      */
     public String nameAt(Endpoint seed) {
+        Endpoint wanted = seed.normalized();
         for (PeerIdentity p : addressBook.values()) {
-            if (p.endpoint().equals(seed)) {
+            if (p.endpoint().equals(seed) || p.endpoint().normalized().equals(wanted)) {
                 return p.name();
             }
         }
