@@ -13,6 +13,8 @@ import java.io.DataOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -31,6 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ReplicatedCounter implements GroupListener, AutoCloseable {
 
     private final AtomicLong value = new AtomicLong();
+    /** The counter right after each of this member's own additions, until add() picks it up. */
+    private final Map<Message, Long> results = new ConcurrentHashMap<>();
     private final Group group;
 
     /**
@@ -60,8 +64,6 @@ public final class ReplicatedCounter implements GroupListener, AutoCloseable {
         Message m = group.send(DeliveryOrder.TOTAL, payload, Duration.ofSeconds(10));
         return lastApplied(m);
     }
-
-    private final java.util.Map<Message, Long> results = new java.util.concurrent.ConcurrentHashMap<>();
 
     private long lastApplied(Message m) {
         Long v = results.remove(m);
