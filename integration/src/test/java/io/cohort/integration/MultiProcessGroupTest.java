@@ -361,6 +361,18 @@ class MultiProcessGroupTest {
         assertPassed(h.quiesceAndCheck(stayers));
         for (Node n : stayers) {
             assertThat(n.counter("cohort.membership.suspicions")).as("suspicions raised by %s", n).isZero();
+            // Nor in the logs: no suspicion, no exclusion, the departure logged without "(suspected".
+            String log = readLog(n.process().stderrFile());
+            assertThat(log).as("log of %s", n).doesNotContain("suspecting").doesNotContain("(suspected")
+                    .doesNotContain("excluded").contains("departed [" + leaving + "]");
+        }
+    }
+
+    private static String readLog(java.nio.file.Path file) {
+        try {
+            return java.nio.file.Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
