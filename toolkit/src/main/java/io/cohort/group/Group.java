@@ -76,6 +76,7 @@ public final class Group implements AutoCloseable {
      * @throws InterruptedException if interrupted while waiting
      */
     public View join(Duration timeout) throws TimeoutException, InterruptedException {
+        refuseOnApplicationThread("join()", "joinAsync()");
         return await(joinAsync(), timeout);
     }
 
@@ -91,11 +92,17 @@ public final class Group implements AutoCloseable {
      * @param order   delivery order
      * @param payload the bytes (not copied: do not change them afterwards)
      * @return a future of the message as delivered here
+     * @throws IllegalArgumentException if the payload is larger than {@link #maxPayloadBytes()}
      */
     public CompletableFuture<Message> multicast(DeliveryOrder order, byte[] payload) {
         Objects.requireNonNull(order, "order");
         Objects.requireNonNull(payload, "payload");
         return runtime.multicast(order, payload);
+    }
+
+    /** @return the largest payload {@link #multicast} accepts (a quarter of {@code maxFrameBytes}) */
+    public int maxPayloadBytes() {
+        return runtime.maxPayloadBytes();
     }
 
     /**
@@ -112,10 +119,7 @@ public final class Group implements AutoCloseable {
      */
     public Message send(DeliveryOrder order, byte[] payload, Duration timeout)
             throws TimeoutException, InterruptedException {
-        if (runtime.onApplicationThread()) {
-            throw new IllegalStateException("send() waits for a delivery and would deadlock on the application "
-                    + "thread; use multicast() in listeners");
-        }
+        refuseOnApplicationThread("send()", "multicast()");
         return await(multicast(order, payload), timeout);
     }
 
@@ -138,6 +142,7 @@ public final class Group implements AutoCloseable {
      * @throws InterruptedException if interrupted while waiting
      */
     public void leave(Duration timeout) throws TimeoutException, InterruptedException {
+        refuseOnApplicationThread("leave()", "leaveAsync()");
         await(leaveAsync(), timeout);
     }
 
@@ -157,12 +162,25 @@ public final class Group implements AutoCloseable {
     }
 
     /**
-     * Leaves the group (waiting up to the configured suspect timeout for the leave to complete)
-     * and releases threads and sockets. Pending futures fail with an explicit outcome.
+     * Leaves the group (waiting up to twice the suspect timeout plus a second for the leave to
+     * complete) and releases threads and sockets. Pending futures fail with an explicit outcome.
+     * Not from a listener (it would wait for itself): there, call {@link #leaveAsync()}.
      */
     @Override
     public void close() {
+        refuseOnApplicationThread("close()", "leaveAsync()");
         runtime.close();
+    }
+
+    /**
+     * Blocking calls wait for work that the application thread itself must do: made from a
+     * listener they could only time out, so they are refused at once.
+     */
+    private void refuseOnApplicationThread(String call, String instead) {
+        if (runtime.onApplicationThread()) {
+            throw new IllegalStateException(call + " would wait for the application thread it is called on; use "
+                    + instead + " in listeners");
+        }
     }
 
     private static <T> T await(CompletableFuture<T> future, Duration timeout)

@@ -59,6 +59,20 @@ public final class TransportMetrics {
     }
 
     /**
+     * Registers the rejection counter for every reason up front, so that a dashboard shows zeros
+     * rather than nothing.
+     *
+     * @param reasonTags every reason's tag value
+     */
+    public void registerRejectionReasons(Iterable<String> reasonTags) {
+        for (String tag : reasonTags) {
+            Counter.builder("cohort.transport.rejected")
+                    .description("Inbound envelopes refused (the connection is closed)")
+                    .tags(tags).tag("reason", tag).register(registry);
+        }
+    }
+
+    /**
      * Counts a rejected inbound envelope or connection.
      *
      * @param reasonTag the reason's tag value

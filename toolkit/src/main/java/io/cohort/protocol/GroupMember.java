@@ -1233,7 +1233,7 @@ public final class GroupMember {
     private void flushOutput() {
         settle();
         if (status == Status.MEMBER) {
-            for (ProtocolMessage.Data d : messages.takeOutgoing(config.maxBatchMessages())) {
+            for (ProtocolMessage.Data d : messages.takeOutgoing(config.maxBatchMessages(), config.maxBatchBytes())) {
                 broadcast(d);
             }
             ProtocolMessage.Order order = messages.takeOrder();

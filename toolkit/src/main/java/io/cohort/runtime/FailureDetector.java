@@ -80,6 +80,17 @@ final class FailureDetector {
         return out;
     }
 
+    /**
+     * Counts every peer as heard now: used while this member cannot read its input, when
+     * silence is its own fault.
+     *
+     * @param now {@link System#nanoTime()}
+     */
+    void restartClocks(long now) {
+        lastSeen.replaceAll((m, t) -> now);
+        lastCheckNanos = now;
+    }
+
     /** A new incarnation starts from nothing. */
     void reset() {
         lastSeen.clear();

@@ -93,6 +93,7 @@ public final class MemberRuntime implements TransportListener {
     private final Set<CompletableFuture<Message>> outstanding = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<View> joined = new CompletableFuture<>();
     private final CompletableFuture<Void> left = new CompletableFuture<>();
+    private final MeterRegistry registry;
     private final long[] countsOfEarlierIncarnations = new long[ProtocolCounters.Kind.values().length];
     private final AtomicLong inboundBacklog = new AtomicLong();
     /** Messages the core holds until stable, as of the last batch; senders wait while it is too high. */
@@ -104,7 +105,8 @@ public final class MemberRuntime implements TransportListener {
     private volatile boolean closed;
 
     // protocol thread
-    private GroupMember core;
+    /** Replaced only on the protocol thread; volatile for the state-transfer and gauge threads that read it. */
+    private volatile GroupMember core;
     private Phase phase = Phase.IDLE;
     private Discovery discovery;
     private boolean leaveRequested;
@@ -115,17 +117,22 @@ public final class MemberRuntime implements TransportListener {
     private long incomingStateBytes;
     private long incomingStateStart;
     private long lastHeartbeatNanos;
+    /** When this member last heard a seed say it is a member (while joining). */
+    private long memberSeenNanos;
 
     private MemberRuntime(CohortConfig config, MeterRegistry registry, Executor executor, List<GroupListener> listeners,
                           StateProvider provider, StateConsumer consumer, boolean rejoin) {
         this.config = config;
+        // A Data message carries at most a quarter of the largest frame in payload, leaving room
+        // for per-message headers; larger payloads are refused at multicast().
         this.protocolConfig = new ProtocolConfig(config.retransmitMillis(), config.joinRetryMillis(),
-                ProtocolConfig.defaults().maxBatchMessages(), ProtocolConfig.defaults().maxDeferredFrames(),
-                ProtocolVariant.CORRECT);
+                ProtocolConfig.defaults().maxBatchMessages(), config.maxFrameBytes() / 4,
+                ProtocolConfig.defaults().maxDeferredFrames(), ProtocolVariant.CORRECT);
         this.listeners = List.copyOf(listeners);
         this.stateProvider = provider;
         this.stateConsumer = consumer;
         this.rejoinAfterExclusion = rejoin;
+        this.registry = registry;
         Tags tags = Tags.of("member", config.memberName());
         this.metrics = new GroupMetrics(registry, tags);
         this.detector = new FailureDetector(config.suspectTimeoutMillis());
@@ -159,7 +166,7 @@ public final class MemberRuntime implements TransportListener {
             throw new IllegalStateException("cannot listen on " + config.bindHost() + ":" + config.bindPort()
                     + ": " + e.getMessage(), e);
         }
-        GroupMetrics.registerGauges(registry, tags, this::count, () -> core.retainedMessages(),
+        GroupMetrics.registerGauges(registry, tags, this::count, () -> retained,
                 () -> view == null ? 0 : view.viewId(), () -> view == null ? 0 : view.size(),
                 () -> config.maxInFlightMulticasts() - window.availablePermits(), app::backlog);
     }
@@ -211,13 +218,20 @@ public final class MemberRuntime implements TransportListener {
      * @return a future completed on local delivery, or failed with a {@link MulticastException}
      */
     public CompletableFuture<Message> multicast(DeliveryOrder order, byte[] payload) {
-        CompletableFuture<Message> future = new CompletableFuture<>();
-        if (closed) {
-            future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT, "the group member is closed"));
-            return future;
+        if (payload.length > maxPayloadBytes()) {
+            throw new IllegalArgumentException("payload of " + payload.length + " bytes exceeds the largest a frame "
+                    + "can carry (" + maxPayloadBytes() + " bytes: a quarter of maxFrameBytes=" + config.maxFrameBytes() + ")");
         }
+        CompletableFuture<Message> future = new CompletableFuture<>();
         try {
-            window.acquire();
+            // Wait for a window slot, giving up if the member closes meanwhile.
+            while (!window.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+                if (closed) {
+                    future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT,
+                            "the group member is closed"));
+                    return future;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT,
@@ -228,6 +242,18 @@ public final class MemberRuntime implements TransportListener {
         // member has it; the slowest member's progress therefore also limits senders.
         while (retained > retainedLimit && retainedLimit > 0 && !closed) {
             LockSupport.parkNanos(200_000);
+            if (Thread.interrupted()) {
+                window.release();
+                Thread.currentThread().interrupt();
+                future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT,
+                        "interrupted while waiting for the group to catch up"));
+                return future;
+            }
+        }
+        if (closed) {
+            window.release();
+            future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT, "the group member is closed"));
+            return future;
         }
         outstanding.add(future);
         future.whenComplete((m, e) -> outstanding.remove(future));
@@ -241,6 +267,11 @@ public final class MemberRuntime implements TransportListener {
             failOutstanding();
         }
         return future;
+    }
+
+    /** @return the largest payload {@link #multicast} accepts */
+    public int maxPayloadBytes() {
+        return config.maxFrameBytes() / 4;
     }
 
     /** @return a future completed once this member is out of the group */
@@ -297,6 +328,12 @@ public final class MemberRuntime implements TransportListener {
         loop.stop();
         transport.close();
         failOutstanding();
+        // A new member built later with the same name must not find gauges reading this one.
+        for (io.micrometer.core.instrument.Meter m : registry.getMeters()) {
+            if (config.memberName().equals(m.getId().getTag("member")) && m.getId().getName().startsWith("cohort.")) {
+                registry.remove(m);
+            }
+        }
         joined.completeExceptionally(new IllegalStateException("closed before joining"));
         left.complete(null);
         if (ownAppThread != null) {
@@ -306,6 +343,7 @@ public final class MemberRuntime implements TransportListener {
 
     private void failOutstanding() {
         for (CompletableFuture<Message> f : List.copyOf(outstanding)) {
+            metrics.aborted(MulticastOutcome.UNKNOWN);
             f.completeExceptionally(new MulticastException(MulticastOutcome.UNKNOWN,
                     "the group member closed before the message was delivered here"));
         }
@@ -340,16 +378,20 @@ public final class MemberRuntime implements TransportListener {
 
     @Override
     public void onDiscover(PeerIdentity peer) {
-        loop.execute(() -> transport.sendDiscoverReply(peer.name(), discoveryStatus(),
-                core.view() == null ? 0 : core.view().viewId()));
+        loop.execute(() -> {
+            DiscoveryStatus status = discoveryStatus();
+            Endpoint backs = status == DiscoveryStatus.DISCOVERING && discovery != null
+                    ? discovery.backs(System.nanoTime()) : null;
+            transport.sendDiscoverReply(peer.name(), status, core.view() == null ? 0 : core.view().viewId(), backs);
+        });
     }
 
     @Override
-    public void onDiscoverReply(PeerIdentity peer, DiscoveryStatus status, long viewId) {
+    public void onDiscoverReply(PeerIdentity peer, DiscoveryStatus status, long viewId, Endpoint backs) {
         long now = System.nanoTime();
         loop.execute(() -> {
             if (discovery != null) {
-                discovery.reply(peer.endpoint().normalized(), status, now);
+                discovery.reply(peer.endpoint().normalized(), status, backs == null ? null : backs.normalized(), now);
             }
         });
     }
@@ -359,6 +401,9 @@ public final class MemberRuntime implements TransportListener {
     // =====================================================================================
 
     private DiscoveryStatus discoveryStatus() {
+        if (phase == Phase.DONE) {
+            return DiscoveryStatus.INACTIVE;
+        }
         return switch (core.status()) {
             case MEMBER -> DiscoveryStatus.MEMBER;
             case JOINING -> DiscoveryStatus.JOINING;
@@ -393,6 +438,12 @@ public final class MemberRuntime implements TransportListener {
                 }
             }
         }
+        if (inboundBacklog.get() >= INBOUND_BACKLOG_HIGH_BYTES) {
+            // This member is behind on its own input (reading is paused): peers' heartbeats wait
+            // unread in the sockets. Silence now says nothing about them.
+            detector.restartClocks(now);
+            return;
+        }
         for (MemberId m : detector.check(v, core.self(), now)) {
             LOG.info("{}: suspecting {}: silent for more than {} ms", core.self(), m, config.suspectTimeoutMillis());
             metrics.suspicion();
@@ -410,22 +461,36 @@ public final class MemberRuntime implements TransportListener {
         if (!seeds.isEmpty() && !seeds.contains(me)) {
             LOG.info("{}: {} is not among the seeds {}; this member joins but never starts a group", self, me, seeds);
         }
-        discovery = new Discovery(seeds, me, config.bootstrapTimeoutMillis(), config.joinRetryMillis(), System.nanoTime());
+        discovery = new Discovery(seeds, me, config.bootstrapTimeoutMillis(), discoveryRoundMillis(), System.nanoTime());
         discoveryRound();
     }
 
+    private long discoveryRoundMillis() {
+        return Math.max(50, config.joinRetryMillis() / 5);
+    }
+
     private void discoveryRound() {
-        if (phase != Phase.DISCOVERING || closed) {
+        if (closed) {
             return;
         }
-        switch (discovery.decide(System.nanoTime())) {
+        if (phase == Phase.JOINING && core.status() == GroupMember.Status.JOINING) {
+            joiningRound();
+            return;
+        }
+        if (phase != Phase.DISCOVERING) {
+            return;
+        }
+        long now = System.nanoTime();
+        switch (discovery.decide(now)) {
             case JOIN -> {
                 LOG.info("{}: found a group; joining", self);
                 phase = Phase.JOINING;
+                memberSeenNanos = now;
                 core.join();
+                loop.schedule(discoveryRoundMillis(), this::discoveryRound);
             }
             case BOOTSTRAP -> {
-                LOG.info("{}: no group found and this member is the lowest seed heard; starting the group", self);
+                LOG.info("{}: no group found and a majority of the seeds back this member; starting the group", self);
                 phase = Phase.JOINING;
                 core.bootstrap(new View(1, List.of(self)));
             }
@@ -433,9 +498,33 @@ public final class MemberRuntime implements TransportListener {
                 for (Endpoint seed : discovery.others()) {
                     transport.discover(seed);
                 }
-                loop.schedule(Math.max(50, config.joinRetryMillis() / 5), this::discoveryRound);
+                loop.schedule(discoveryRoundMillis(), this::discoveryRound);
             }
         }
+    }
+
+    /**
+     * While joining, keeps asking the seeds. If no seed has said it is a member for a while (the
+     * group went away between discovery and the join), the join is abandoned: the member starts
+     * over as its next incarnation, so that it can take part in starting a new group.
+     */
+    private void joiningRound() {
+        long now = System.nanoTime();
+        if (discovery.memberSeen(now)) {
+            memberSeenNanos = now;
+        }
+        long giveUpNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(config.bootstrapTimeoutMillis(),
+                2 * config.suspectTimeoutMillis()) + 3 * discoveryRoundMillis());
+        if (now - memberSeenNanos > giveUpNanos && incomingState.isEmpty()) {
+            LOG.warn("{}: no member of the group has answered for {} ms while joining; starting over", self,
+                    TimeUnit.NANOSECONDS.toMillis(now - memberSeenNanos));
+            restartAsNextIncarnation();
+            return;
+        }
+        for (Endpoint seed : discovery.others()) {
+            transport.discover(seed);
+        }
+        loop.schedule(discoveryRoundMillis(), this::discoveryRound);
     }
 
     /** After each batch of events: carry out the core's effects, then flush the transport once. */
@@ -443,7 +532,12 @@ public final class MemberRuntime implements TransportListener {
         List<Effect> effects = core.takeEffects();
         while (!effects.isEmpty()) {
             for (Effect e : effects) {
-                carryOut(e);
+                try {
+                    carryOut(e);
+                } catch (RuntimeException ex) {
+                    // The effects are already out of the core: one failing must not lose the rest.
+                    LOG.error("{}: carrying out {} failed", self, e.getClass().getSimpleName(), ex);
+                }
             }
             effects = core.takeEffects();
         }
@@ -619,7 +713,16 @@ public final class MemberRuntime implements TransportListener {
         long start = System.nanoTime();
         Semaphore inFlight = new Semaphore(STATE_CHUNKS_IN_FLIGHT);
         ChunkingOutputStream out = new ChunkingOutputStream(config.stateChunkBytes(), (bytes, last) -> {
-            inFlight.acquireUninterruptibly();
+            try {
+                while (!inFlight.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+                    if (closed || core != donorCore) {
+                        throw new IOException("the donor closed or left the group during the state transfer");
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while sending state");
+            }
             loop.execute(() -> {
                 try {
                     if (core == donorCore) {
@@ -662,17 +765,36 @@ public final class MemberRuntime implements TransportListener {
             }
             return;
         }
+        restartAsNextIncarnation();
+    }
+
+    /** Continues as a fresh protocol core under the next incarnation, and looks for the group again. */
+    private void restartAsNextIncarnation() {
         ProtocolCounters counts = core.counters();
         for (ProtocolCounters.Kind k : ProtocolCounters.Kind.values()) {
             countsOfEarlierIncarnations[k.ordinal()] += counts.get(k);
         }
-        MemberId next = old.nextIncarnation();
+        // Multicasts still queued in the abandoned core: they were never sent.
+        for (Effect e : abandon(core)) {
+            carryOut(e);
+        }
+        MemberId next = core.self().nextIncarnation();
         self = next;
         core = new GroupMember(next, protocolConfig);
+        incomingState.clear();
         detector.reset();
         transport.announceIncarnation(next.incarnation());
         app.execute(() -> listeners.forEach(l -> l.onIncarnation(next)));
         startDiscovery();
+    }
+
+    /** Ends an incarnation that never became a member: its queued multicasts abort as NOT_SENT. */
+    private static List<Effect> abandon(GroupMember c) {
+        if (c.status() != GroupMember.Status.JOINING && c.status() != GroupMember.Status.IDLE) {
+            return List.of();
+        }
+        c.leave();
+        return c.takeEffects().stream().filter(e -> e instanceof Effect.MulticastAborted).toList();
     }
 
     private double count(ProtocolCounters.Kind kind) {

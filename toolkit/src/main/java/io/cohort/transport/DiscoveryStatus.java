@@ -7,5 +7,7 @@ public enum DiscoveryStatus {
     /** Asked a member to let it in. */
     JOINING,
     /** A member of a view. */
-    MEMBER
+    MEMBER,
+    /** Not taking part any more (left, or excluded without rejoining): neither a group nor a candidate to start one. */
+    INACTIVE
 }

@@ -97,6 +97,7 @@ public final class NettyTransport implements AutoCloseable {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
                 .handler(initializer(true));
         metrics.gauges(this::queuedBytes, this::connectionCount);
+        metrics.registerRejectionReasons(java.util.Arrays.stream(RejectReason.values()).map(RejectReason::tag).toList());
     }
 
     private WriteBufferWaterMark waterMark() {
@@ -152,7 +153,7 @@ public final class NettyTransport implements AutoCloseable {
      * @param frame the frame
      */
     public void send(String peer, byte[] frame) {
-        if (frame.length + 4 + EnvelopeCodec.HEADER_BYTES + 4 > settings.maxFrameBytes()) {
+        if (frame.length + EnvelopeCodec.LENGTH_BYTES + EnvelopeCodec.HEADER_BYTES + 8 > settings.maxFrameBytes()) {
             metrics.dropped(TransportMetrics.DropReason.TOO_LARGE);
             LOG.warn("{}: dropped a {}-byte frame for {}: larger than maxFrameBytes={}", settings.selfName(),
                     frame.length, peer, settings.maxFrameBytes());
@@ -232,13 +233,16 @@ public final class NettyTransport implements AutoCloseable {
      * @param peer   the asker's name
      * @param status this member's status
      * @param viewId its view id, 0 without a view
+     * @param backs  the seed this member backs to start a group, or null
      */
-    public void sendDiscoverReply(String peer, DiscoveryStatus status, long viewId) {
+    public void sendDiscoverReply(String peer, DiscoveryStatus status, long viewId, Endpoint backs) {
         Channel ch = activeChannel(link(peer));
         if (ch != null) {
-            ByteBuf buf = codec.begin(ch.alloc(), EnvelopeKind.DISCOVER_REPLY, 9);
+            ByteBuf buf = codec.begin(ch.alloc(), EnvelopeKind.DISCOVER_REPLY, 32);
             buf.writeByte(status.ordinal());
             buf.writeLong(viewId);
+            EnvelopeCodec.writeString(buf, backs == null ? "" : backs.host());
+            buf.writeInt(backs == null ? 0 : backs.port());
             ch.writeAndFlush(codec.finish(buf));
         }
     }
@@ -354,11 +358,18 @@ public final class NettyTransport implements AutoCloseable {
 
     /** Writes what is queued for the peer, as far as the socket accepts it. Runs on the channel's event loop. */
     private void drain(PeerLink link, Channel ch) {
+        boolean swapped;
         synchronized (link) {
             link.drainScheduled = false;
-            if (link.channel != ch) {
-                return;
+            swapped = link.channel != ch;
+        }
+        if (swapped) {
+            // The connection was replaced after this drain was scheduled; the new one's kick was
+            // skipped because this drain was pending, so hand the queue over now.
+            if (link.hasQueued()) {
+                kick(link);
             }
+            return;
         }
         int budget = settings.maxFrameBytes() - EnvelopeCodec.HEADER_BYTES - EnvelopeCodec.LENGTH_BYTES - 4;
         boolean wrote = false;
@@ -392,6 +403,11 @@ public final class NettyTransport implements AutoCloseable {
     // =====================================================================================
 
     void channelActive(Channel ch) {
+        if (advertised == null) {
+            // Accepted in the instant between bind and start() returning: the peer will redial.
+            ch.close();
+            return;
+        }
         ch.writeAndFlush(hello(ch));
         ch.eventLoop().schedule(() -> {
             if (ch.isActive() && ch.attr(PEER).get() == null) {
@@ -464,7 +480,14 @@ public final class NettyTransport implements AutoCloseable {
                 if (status < 0 || status >= DiscoveryStatus.values().length) {
                     throw new EnvelopeRejectedException(RejectReason.MALFORMED, "discovery status " + status);
                 }
-                listener.onDiscoverReply(peer, DiscoveryStatus.values()[status], EnvelopeCodec.readLong(buf));
+                long viewId = EnvelopeCodec.readLong(buf);
+                String backsHost = EnvelopeCodec.readString(buf);
+                int backsPort = EnvelopeCodec.readInt(buf);
+                if (backsPort < 0 || backsPort > 65535) {
+                    throw new EnvelopeRejectedException(RejectReason.MALFORMED, "backed port " + backsPort);
+                }
+                listener.onDiscoverReply(peer, DiscoveryStatus.values()[status], viewId,
+                        backsHost.isEmpty() ? null : new Endpoint(backsHost, backsPort));
             }
             case ADDRESSES -> {
                 int n = EnvelopeCodec.readInt(buf);
@@ -520,6 +543,12 @@ public final class NettyTransport implements AutoCloseable {
         ch.attr(PEER).set(peer);
         listener.onAlive(peer);
         boolean fresh = before == null;
+        PeerLink dialedFor = ch.attr(DIALED_FOR).get();
+        if (fresh && dialedFor != null && !dialedFor.name.equals(peer.name())) {
+            // The address we dialled for one member now belongs to another: that dial failed.
+            ch.attr(DIALED_FOR).set(null);
+            dialFailed(dialedFor);
+        }
         if (fresh) {
             register(ch, peer);
             sendAddressBook(ch);

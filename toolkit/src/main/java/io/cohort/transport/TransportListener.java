@@ -38,6 +38,7 @@ public interface TransportListener {
      * @param peer   who answered
      * @param status its status
      * @param viewId its view id, or 0 without a view
+     * @param backs  the seed it backs to start a group, or null
      */
-    void onDiscoverReply(PeerIdentity peer, DiscoveryStatus status, long viewId);
+    void onDiscoverReply(PeerIdentity peer, DiscoveryStatus status, long viewId, Endpoint backs);
 }

@@ -317,10 +317,11 @@ public final class ViewMessages {
     /**
      * Own messages to multicast since the last call, at most {@code maxBatch} per Data message.
      *
-     * @param maxBatch most messages per Data message
+     * @param maxBatch      most messages per Data message
+     * @param maxBatchBytes most payload bytes per Data message (a larger single payload goes alone)
      * @return Data messages to send to every other member
      */
-    public List<ProtocolMessage.Data> takeOutgoing(int maxBatch) {
+    public List<ProtocolMessage.Data> takeOutgoing(int maxBatch, int maxBatchBytes) {
         List<ProtocolMessage.Data> out = null;
         for (List<MulticastMessage> pending : outgoing) {
             if (pending.isEmpty()) {
@@ -329,10 +330,20 @@ public final class ViewMessages {
             if (out == null) {
                 out = new ArrayList<>(2);
             }
-            for (int i = 0; i < pending.size(); i += maxBatch) {
-                out.add(new ProtocolMessage.Data(view.viewId(),
-                        new ArrayList<>(pending.subList(i, Math.min(pending.size(), i + maxBatch)))));
+            // Cut by count and by payload bytes, so that a burst of large messages never makes a
+            // frame the transport cannot carry (it would be resent, and dropped, forever).
+            int from = 0;
+            long bytes = 0;
+            for (int i = 0; i < pending.size(); i++) {
+                int size = pending.get(i).payload().length;
+                if (i > from && (i - from == maxBatch || bytes + size > maxBatchBytes)) {
+                    out.add(new ProtocolMessage.Data(view.viewId(), new ArrayList<>(pending.subList(from, i))));
+                    from = i;
+                    bytes = 0;
+                }
+                bytes += size;
             }
+            out.add(new ProtocolMessage.Data(view.viewId(), new ArrayList<>(pending.subList(from, pending.size()))));
             pending.clear();
         }
         return out == null ? List.of() : out;
