@@ -99,15 +99,48 @@ class GroupOverTcpTest {
                 .listener(new GroupListener() {
                     @Override
                     public void onView(io.cohort.api.View v) {
-                        try {
-                            n.group.send(DeliveryOrder.FIFO, new byte[1], Duration.ofSeconds(1));
-                            seen.complete(null);
-                        } catch (Exception | Error e) {
-                            seen.complete(e);
+                        List<Throwable> refused = new ArrayList<>();
+                        for (Runnable blocking : List.<Runnable>of(
+                                () -> call(() -> n.group.send(DeliveryOrder.FIFO, new byte[1], Duration.ofSeconds(1))),
+                                () -> call(() -> n.group.join(Duration.ofSeconds(1))),
+                                () -> call(() -> {
+                                    n.group.leave(Duration.ofSeconds(1));
+                                    return null;
+                                }),
+                                () -> n.group.close())) {
+                            try {
+                                blocking.run();
+                            } catch (IllegalStateException e) {
+                                refused.add(e);
+                            }
                         }
+                        seen.complete(refused.size() == 4 ? null : new AssertionError("refused only " + refused));
                     }
                 }).build();
         n.group.join(Duration.ofSeconds(10));
-        assertThat(seen.get(10, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class);
+        assertThat(seen.get(10, TimeUnit.SECONDS)).isNull();
+        // The member is still in its group: none of the refused calls did anything.
+        assertThat(n.group.send(DeliveryOrder.SAFE, new byte[1], Duration.ofSeconds(10)).viewId()).isEqualTo(1);
+    }
+
+    private static void call(java.util.concurrent.Callable<?> c) {
+        try {
+            c.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalArgumentException("not refused but failed: " + e, e);
+        }
+    }
+
+    @Test
+    void aPayloadTooLargeForAFrameIsRefusedAtOnce() throws Exception {
+        cluster = new LocalCluster("tcp-large", 1);
+        LocalCluster.Node n = cluster.start(cluster.nodes.get(0));
+        n.group.join(Duration.ofSeconds(10));
+        int max = n.group.maxPayloadBytes();
+        assertThatThrownBy(() -> n.group.multicast(DeliveryOrder.TOTAL, new byte[max + 1]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxFrameBytes");
+        assertThat(n.group.send(DeliveryOrder.TOTAL, new byte[max], Duration.ofSeconds(10)).payload()).hasSize(max);
     }
 }
