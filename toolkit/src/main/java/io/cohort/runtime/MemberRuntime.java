@@ -645,6 +645,13 @@ public final class MemberRuntime implements TransportListener {
         triggerNanos = 0;
         wedgeNanos = 0;
         logView(before, v);
+        if (before != null) {
+            for (MemberId m : before.members()) {
+                if (!v.contains(m) && v.members().stream().noneMatch(x -> x.name().equals(m.name()))) {
+                    transport.forget(m.name());
+                }
+            }
+        }
         view = v;
         phase = Phase.MEMBER;
         app.execute(() -> {
