@@ -58,6 +58,8 @@ public final class NettyTransport implements AutoCloseable {
     private static final AttributeKey<Boolean> DIALED = AttributeKey.valueOf("cohort.dialed");
     private static final AttributeKey<PeerLink> DIALED_FOR = AttributeKey.valueOf("cohort.dialedFor");
     private static final AttributeKey<Boolean> DISCOVER_ON_HELLO = AttributeKey.valueOf("cohort.discover");
+    /** Which dial of its dialler a connection is: both ends learn it from HELLO and agree on it. */
+    private static final AttributeKey<Long> DIAL_SEQ = AttributeKey.valueOf("cohort.dialSeq");
     private static final long HANDSHAKE_TIMEOUT_MILLIS = 5_000;
 
     private final TransportSettings settings;
@@ -72,6 +74,7 @@ public final class NettyTransport implements AutoCloseable {
     private final Set<Channel> pausedReads = ConcurrentHashMap.newKeySet();
     /** Links with frames queued since the last flush; touched by the protocol thread only. */
     private final Set<PeerLink> dirty = new LinkedHashSet<>();
+    private final java.util.concurrent.atomic.AtomicLong dials = new java.util.concurrent.atomic.AtomicLong();
     private volatile long incarnation;
     private volatile Endpoint advertised;
     private Channel server;
@@ -216,7 +219,7 @@ public final class NettyTransport implements AutoCloseable {
         if (discoverDials.putIfAbsent(seed, Boolean.TRUE) != null) {
             return;
         }
-        dialer.connect(seed.host(), seed.port()).addListener((ChannelFuture f) -> {
+        dial(seed).addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
                 f.channel().attr(DISCOVER_ON_HELLO).set(true);
                 f.channel().closeFuture().addListener(c -> discoverDials.remove(seed));
@@ -338,7 +341,7 @@ public final class NettyTransport implements AutoCloseable {
             link.dialing = true;
         }
         Endpoint ep = known.endpoint();
-        dialer.connect(ep.host(), ep.port()).addListener((ChannelFuture f) -> {
+        dial(ep).addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
                 f.channel().attr(DIALED_FOR).set(link);
             } else {
@@ -346,6 +349,10 @@ public final class NettyTransport implements AutoCloseable {
                 dialFailed(link);
             }
         });
+    }
+
+    private ChannelFuture dial(Endpoint ep) {
+        return dialer.clone().attr(DIAL_SEQ, dials.incrementAndGet()).connect(ep.host(), ep.port());
     }
 
     private void dialFailed(PeerLink link) {
@@ -457,7 +464,12 @@ public final class NettyTransport implements AutoCloseable {
         PeerIdentity peer = ch.attr(PEER).get();
         if (kind == EnvelopeKind.HELLO) {
             metrics.received(size);
-            hello(ch, readIdentity(buf));
+            PeerIdentity id = readIdentity(buf);
+            long dialSeq = EnvelopeCodec.readLong(buf);
+            if (!Boolean.TRUE.equals(ch.attr(DIALED).get())) {
+                ch.attr(DIAL_SEQ).set(dialSeq);
+            }
+            hello(ch, id);
             return;
         }
         if (peer == null) {
@@ -606,14 +618,23 @@ public final class NettyTransport implements AutoCloseable {
         }
     }
 
-    /** True if {@code candidate} should replace {@code existing}: keep the one dialled by the lower name, else the newer. */
+    /**
+     * True if {@code candidate} should replace {@code existing}: keep the one dialled by the lower
+     * name; between two dials of the same member, the later dial. Both ends see the same dialler
+     * names and dial numbers, so both keep the same connection.
+     */
     private boolean prefer(Channel candidate, Channel existing, String peerName) {
         String c = dialer(candidate, peerName);
         String e = dialer(existing, peerName);
         if (c.equals(e)) {
-            return true;
+            return dialSeq(candidate) > dialSeq(existing);
         }
         return c.compareTo(e) < 0;
+    }
+
+    private static long dialSeq(Channel ch) {
+        Long seq = ch.attr(DIAL_SEQ).get();
+        return seq == null ? 0 : seq;
     }
 
     private String dialer(Channel ch, String peerName) {
@@ -673,8 +694,9 @@ public final class NettyTransport implements AutoCloseable {
     }
 
     private ByteBuf hello(Channel ch) {
-        ByteBuf buf = codec.begin(ch.alloc(), EnvelopeKind.HELLO, 64);
+        ByteBuf buf = codec.begin(ch.alloc(), EnvelopeKind.HELLO, 72);
         writeIdentity(buf, new PeerIdentity(settings.selfName(), incarnation, advertised));
+        buf.writeLong(Boolean.TRUE.equals(ch.attr(DIALED).get()) ? dialSeq(ch) : 0);
         return codec.finish(buf);
     }
 
