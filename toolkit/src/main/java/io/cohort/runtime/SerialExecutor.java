@@ -33,16 +33,20 @@ final class SerialExecutor implements Executor {
             scheduled = true;
         }
         if (schedule) {
-            try {
-                underlying.execute(this::runBatch);
-            } catch (RuntimeException e) {
-                // A rejecting executor must not leave the queue marked as scheduled forever: the
-                // next submission tries again.
-                synchronized (queue) {
-                    scheduled = false;
-                }
-                LOG.error("the application executor refused a task; callbacks wait for the next attempt", e);
+            scheduleBatch();
+        }
+    }
+
+    private void scheduleBatch() {
+        try {
+            underlying.execute(this::runBatch);
+        } catch (RuntimeException e) {
+            // A rejecting executor must not leave the queue marked as scheduled forever: the
+            // next submission tries again.
+            synchronized (queue) {
+                scheduled = false;
             }
+            LOG.error("the application executor refused a task; callbacks wait for the next attempt", e);
         }
     }
 
@@ -68,14 +72,7 @@ final class SerialExecutor implements Executor {
             current = null;
         }
         // Yield the thread to other work of a shared pool now and then; continue in a new task.
-        try {
-            underlying.execute(this::runBatch);
-        } catch (RuntimeException e) {
-            synchronized (queue) {
-                scheduled = false;
-            }
-            LOG.error("the application executor refused a task; callbacks wait for the next attempt", e);
-        }
+        scheduleBatch();
     }
 
     /** @return whether the calling thread is running one of this executor's tasks */
