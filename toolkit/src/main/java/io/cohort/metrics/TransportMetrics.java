@@ -88,8 +88,12 @@ public final class TransportMetrics {
      *
      * @param queuedBytes bytes waiting in outbound queues
      * @param connections open peer connections
+     * @param sockets     open TCP connections of any state (handshaking, duplicates being closed)
      */
-    public void gauges(Supplier<Number> queuedBytes, Supplier<Number> connections) {
+    public void gauges(Supplier<Number> queuedBytes, Supplier<Number> connections, Supplier<Number> sockets) {
+        Gauge.builder("cohort.transport.sockets", sockets)
+                .description("Open TCP connections, including ones still in their handshake or closing as duplicates")
+                .tags(tags).register(registry);
         Gauge.builder("cohort.transport.outbound.queue.bytes", queuedBytes)
                 .description("Bytes waiting in outbound queues, all peers").baseUnit("bytes").tags(tags)
                 .register(registry);

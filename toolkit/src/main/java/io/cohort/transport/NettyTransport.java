@@ -75,6 +75,7 @@ public final class NettyTransport implements AutoCloseable {
     /** Links with frames queued since the last flush; touched by the protocol thread only. */
     private final Set<PeerLink> dirty = new LinkedHashSet<>();
     private final java.util.concurrent.atomic.AtomicLong dials = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger openSockets = new java.util.concurrent.atomic.AtomicInteger();
     private volatile long incarnation;
     private volatile Endpoint advertised;
     private Channel server;
@@ -99,7 +100,7 @@ public final class NettyTransport implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
                 .handler(initializer(true));
-        metrics.gauges(this::queuedBytes, this::connectionCount);
+        metrics.gauges(this::queuedBytes, this::connectionCount, openSockets::get);
         metrics.registerRejectionReasons(java.util.Arrays.stream(RejectReason.values()).map(RejectReason::tag).toList());
     }
 
@@ -410,6 +411,7 @@ public final class NettyTransport implements AutoCloseable {
     // =====================================================================================
 
     void channelActive(Channel ch) {
+        openSockets.incrementAndGet();
         if (advertised == null) {
             // Accepted in the instant between bind and start() returning: the peer will redial.
             ch.close();
@@ -424,6 +426,7 @@ public final class NettyTransport implements AutoCloseable {
     }
 
     void channelInactive(Channel ch) {
+        openSockets.decrementAndGet();
         PeerIdentity peer = ch.attr(PEER).get();
         PeerLink dialedFor = ch.attr(DIALED_FOR).get();
         if (peer != null) {

@@ -49,6 +49,11 @@ class GroupOverTcpTest {
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> cluster.nodes.stream().allMatch(n -> n.delivered.size() == expected));
 
+        // One connection per pair: members that dialled each other at once kept the same one.
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.nodes.stream()
+                .allMatch(n -> n.registry.get("cohort.transport.connections").gauge().value() == 2
+                        && n.registry.get("cohort.transport.sockets").gauge().value() == 2));
+
         List<String> first = totalSequence(cluster.nodes.get(0));
         assertThat(first).hasSize(3 * 50 * 2);
         for (LocalCluster.Node n : cluster.nodes) {
