@@ -389,9 +389,12 @@ public final class MemberRuntime implements TransportListener {
     @Override
     public void onDiscoverReply(PeerIdentity peer, DiscoveryStatus status, long viewId, Endpoint backs) {
         long now = System.nanoTime();
+        // Name resolution happens here, on the I/O thread, never on the protocol thread.
+        Endpoint from = peer.endpoint().normalized();
+        Endpoint backed = backs == null ? null : backs.normalized();
         loop.execute(() -> {
             if (discovery != null) {
-                discovery.reply(peer.endpoint().normalized(), status, backs == null ? null : backs.normalized(), now);
+                discovery.reply(from, status, backed, now);
             }
         });
     }

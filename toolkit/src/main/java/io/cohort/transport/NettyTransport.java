@@ -70,6 +70,8 @@ public final class NettyTransport implements AutoCloseable {
     private final Bootstrap dialer;
     private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
     private final Map<String, PeerIdentity> addressBook = new ConcurrentHashMap<>();
+    /** Each address-book entry's endpoint with its host resolved (compared with seeds). */
+    private final Map<String, Endpoint> resolved = new ConcurrentHashMap<>();
     private final Map<Endpoint, Boolean> discoverDials = new ConcurrentHashMap<>();
     private final Set<Channel> pausedReads = ConcurrentHashMap.newKeySet();
     /** Links with frames queued since the last flush; touched by the protocol thread only. */
@@ -284,13 +286,12 @@ public final class NettyTransport implements AutoCloseable {
     }
 
     /**
-     * @param seed a seed address
+     * @param seed a seed address, normalized ({@link Endpoint#normalized()})
      * @return the name of the member known to listen there, or null
      */
     public String nameAt(Endpoint seed) {
-        Endpoint wanted = seed.normalized();
         for (PeerIdentity p : addressBook.values()) {
-            if (p.endpoint().equals(seed) || p.endpoint().normalized().equals(wanted)) {
+            if (p.endpoint().equals(seed) || seed.equals(resolved.get(p.name()))) {
                 return p.name();
             }
         }
@@ -661,6 +662,8 @@ public final class NettyTransport implements AutoCloseable {
         if (!changed[0]) {
             return;
         }
+        // Resolved once, here on an I/O thread, so that the protocol thread never waits on DNS.
+        resolved.put(peer.name(), peer.endpoint().normalized());
         for (PeerLink link : links.values()) {
             Channel ch = activeChannel(link);
             if (ch != null && ch != from) {
