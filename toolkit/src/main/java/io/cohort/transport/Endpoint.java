@@ -14,7 +14,12 @@ public record Endpoint(String host, int port) implements Comparable<Endpoint> {
     private static final Comparator<Endpoint> ORDER =
             Comparator.comparing(Endpoint::host).thenComparingInt(Endpoint::port);
 
-    /** Validates the fields. */
+    /**
+     * Validates the fields.
+     *
+     * @param host host name or literal address
+     * @param port TCP port, 0 to 65535
+     */
     public Endpoint {
         Objects.requireNonNull(host, "host");
         if (port < 0 || port > 65535) {
