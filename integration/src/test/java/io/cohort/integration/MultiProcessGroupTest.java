@@ -74,6 +74,14 @@ class MultiProcessGroupTest {
         return h.awaitOneView(h.nodes(), ClusterHarness.SETTLE);
     }
 
+    /** Starts the group, then loads it in every order until each member delivered {@code progress} messages. */
+    private ViewLine startLoadedGroup(ClusterHarness h, int progress) {
+        ViewLine view = startGroup(h);
+        h.load(h.nodes(), RATE, ALL_ORDERS);
+        h.awaitProgress(h.nodes(), progress, PROGRESS);
+        return view;
+    }
+
     private static void assertPassed(CheckResult result) {
         assertThat(result.passed()).as(result.report()).isTrue();
     }
@@ -111,9 +119,7 @@ class MultiProcessGroupTest {
     @Test
     void threeMembersMulticastAllOrders() {
         ClusterHarness h = cluster(3);
-        startGroup(h);
-        h.load(h.nodes(), RATE, ALL_ORDERS);
-        h.awaitProgress(h.nodes(), 1_500, PROGRESS);
+        startLoadedGroup(h, 1_500);
         CheckResult result = h.quiesceAndCheck(h.nodes());
         assertPassed(result);
         assertEveryOrderFlowed(result, h.nodes());
@@ -172,9 +178,7 @@ class MultiProcessGroupTest {
      */
     private void killUnderLoad(boolean coordinator) {
         ClusterHarness h = cluster(3);
-        ViewLine view = startGroup(h);
-        h.load(h.nodes(), RATE, ALL_ORDERS);
-        h.awaitProgress(h.nodes(), 600, PROGRESS);
+        ViewLine view = startLoadedGroup(h, 600);
 
         Node victim = coordinator ? byName(view.members().get(0).name()) : byName(view.members().get(1).name());
         List<Node> survivors = except(h.nodes(), victim);
@@ -203,9 +207,7 @@ class MultiProcessGroupTest {
     @Test
     void killingTwoOfFiveAtOnceUnderLoad() {
         ClusterHarness h = cluster(5);
-        ViewLine view = startGroup(h);
-        h.load(h.nodes(), RATE, ALL_ORDERS);
-        h.awaitProgress(h.nodes(), 1_000, PROGRESS);
+        ViewLine view = startLoadedGroup(h, 1_000);
 
         Node coordinator = byName(view.members().get(0).name());
         Node other = byName(view.members().get(3).name());
@@ -227,9 +229,7 @@ class MultiProcessGroupTest {
     @Test
     void membersKilledAndRestartedInTurnRejoinAsNewIncarnations() {
         ClusterHarness h = cluster(3);
-        startGroup(h);
-        h.load(h.nodes(), RATE, ALL_ORDERS);
-        h.awaitProgress(h.nodes(), 600, PROGRESS);
+        startLoadedGroup(h, 600);
 
         List<MemberId> crashed = new ArrayList<>();
         List<MemberId> restarted = new ArrayList<>();
@@ -296,9 +296,7 @@ class MultiProcessGroupTest {
     @ValueSource(ints = {2, 0})
     void aPausedMemberIsExcludedAndRejoinsAsItsNextIncarnation(int rank) {
         ClusterHarness h = cluster(3);
-        ViewLine view = startGroup(h);
-        h.load(h.nodes(), RATE, ALL_ORDERS);
-        h.awaitProgress(h.nodes(), 600, PROGRESS);
+        ViewLine view = startLoadedGroup(h, 600);
 
         Node victim = byName(view.members().get(rank).name());
         List<Node> survivors = except(h.nodes(), victim);
@@ -341,9 +339,7 @@ class MultiProcessGroupTest {
     @ValueSource(ints = {1, 0})
     void aCleanLeaveUnderLoadIsNotAFailure(int rank) {
         ClusterHarness h = cluster(3);
-        ViewLine view = startGroup(h);
-        h.load(h.nodes(), RATE, ALL_ORDERS);
-        h.awaitProgress(h.nodes(), 600, PROGRESS);
+        ViewLine view = startLoadedGroup(h, 600);
 
         Node leaver = byName(view.members().get(rank).name());
         List<Node> stayers = except(h.nodes(), leaver);
@@ -385,10 +381,8 @@ class MultiProcessGroupTest {
     @Test
     void aMemberJoiningUnderLoadGetsTheStateAtItsCut() {
         ClusterHarness h = cluster(3);
-        startGroup(h);
+        startLoadedGroup(h, 600);
         List<Node> base = h.nodes();
-        h.load(base, RATE, ALL_ORDERS);
-        h.awaitProgress(base, 600, PROGRESS);
 
         Node joiner = h.addNode();
         h.join(List.of(joiner));

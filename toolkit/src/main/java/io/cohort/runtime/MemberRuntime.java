@@ -223,36 +223,9 @@ public final class MemberRuntime implements TransportListener {
                     + "can carry (" + maxPayloadBytes() + " bytes: a quarter of maxFrameBytes=" + config.maxFrameBytes() + ")");
         }
         CompletableFuture<Message> future = new CompletableFuture<>();
-        try {
-            // Wait for a window slot, giving up if the member closes meanwhile.
-            while (!window.tryAcquire(10, TimeUnit.MILLISECONDS)) {
-                if (closed) {
-                    future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT,
-                            "the group member is closed"));
-                    return future;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT,
-                    "interrupted while waiting for the flow-control window"));
-            return future;
-        }
-        // Delivery frees a window slot, but a delivered message stays in memory until every
-        // member has it; the slowest member's progress therefore also limits senders.
-        while (retained > retainedLimit && retainedLimit > 0 && !closed) {
-            LockSupport.parkNanos(200_000);
-            if (Thread.interrupted()) {
-                window.release();
-                Thread.currentThread().interrupt();
-                future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT,
-                        "interrupted while waiting for the group to catch up"));
-                return future;
-            }
-        }
-        if (closed) {
-            window.release();
-            future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT, "the group member is closed"));
+        String refusal = awaitFlowControl();
+        if (refusal != null) {
+            future.completeExceptionally(new MulticastException(MulticastOutcome.NOT_SENT, refusal));
             return future;
         }
         outstanding.add(future);
@@ -267,6 +240,35 @@ public final class MemberRuntime implements TransportListener {
             failOutstanding();
         }
         return future;
+    }
+
+    /**
+     * Waits until this member may send: a window slot is free (own messages not yet delivered)
+     * and the group holds few enough unstable messages. A delivered message stays in memory until
+     * every member has it, so the slowest member's progress also limits senders.
+     *
+     * @return null with a window slot taken, or why the message will not be sent
+     */
+    private String awaitFlowControl() {
+        try {
+            while (!window.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+                if (closed) {
+                    return "the group member is closed";
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while waiting for the flow-control window";
+        }
+        while (retained > retainedLimit && retainedLimit > 0 && !closed && !Thread.currentThread().isInterrupted()) {
+            LockSupport.parkNanos(200_000);
+        }
+        String refusal = closed ? "the group member is closed"
+                : Thread.currentThread().isInterrupted() ? "interrupted while waiting for the group to catch up" : null;
+        if (refusal != null) {
+            window.release();
+        }
+        return refusal;
     }
 
     /** @return the largest payload {@link #multicast} accepts */
