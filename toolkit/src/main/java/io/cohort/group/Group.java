@@ -100,6 +100,31 @@ public final class Group implements AutoCloseable {
         return runtime.multicast(order, payload);
     }
 
+    /**
+     * Proves that this member's view is still the group's current view, the freshness proof a
+     * linearizable read needs, without writing anything into the message sequence: a majority of
+     * the view confirms it has not moved on. The future completes on the application executor
+     * after every delivery the proof covers (everything this member held when the call was made,
+     * which includes every SAFE message delivered anywhere before it), so state read in the
+     * completion callback reflects every SAFE multicast completed before this call.
+     *
+     * @param timeout how long the round may take
+     * @return a future of the confirmed view id; fails with {@link ViewNotConfirmedException}
+     */
+    public CompletableFuture<Long> confirmView(Duration timeout) {
+        return runtime.confirmView(Math.max(1, timeout.toMillis()));
+    }
+
+    /**
+     * Leaves the group cleanly and rejoins at once as the next incarnation, which gets the state
+     * afresh by state transfer ({@link GroupListener#onLeft}, then {@link GroupListener#onIncarnation}
+     * and the state). For a member that finds its state wrong, for example diverged from the
+     * other replicas. Does nothing unless this member is in a view.
+     */
+    public void rejoin() {
+        runtime.rejoin();
+    }
+
     /** @return the largest payload {@link #multicast} accepts (a quarter of {@code maxFrameBytes}) */
     public int maxPayloadBytes() {
         return runtime.maxPayloadBytes();
@@ -205,6 +230,7 @@ public final class Group implements AutoCloseable {
         private StateProvider stateProvider;
         private StateConsumer stateConsumer;
         private boolean rejoinAfterExclusion = true;
+        private LinkFilter linkFilter = LinkFilter.OPEN;
 
         private Builder(CohortConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -264,6 +290,18 @@ public final class Group implements AutoCloseable {
         }
 
         /**
+         * Injects faults for tests: traffic with peers the filter refuses is dropped both ways at
+         * this member. Never set one in production.
+         *
+         * @param filter which peers' traffic gets through (default: all)
+         * @return this
+         */
+        public Builder linkFilter(LinkFilter filter) {
+            this.linkFilter = Objects.requireNonNull(filter, "filter");
+            return this;
+        }
+
+        /**
          * Binds the port and starts the threads; call {@link Group#joinAsync()} to take part.
          *
          * @return the group member
@@ -271,8 +309,10 @@ public final class Group implements AutoCloseable {
         public Group build() {
             StateProvider provider = stateProvider != null ? stateProvider : out -> { };
             StateConsumer consumer = stateConsumer != null ? stateConsumer : in -> { };
-            return new Group(MemberRuntime.start(config, registry, applicationExecutor, listeners, provider, consumer,
-                    rejoinAfterExclusion));
+            MemberRuntime runtime = MemberRuntime.start(config, registry, applicationExecutor, listeners, provider,
+                    consumer, rejoinAfterExclusion);
+            runtime.linkFilter(linkFilter);
+            return new Group(runtime);
         }
     }
 }

@@ -40,6 +40,8 @@ public final class GroupMetrics {
     private final Map<Role, Counter> stateBytes = new EnumMap<>(Role.class);
     private final Map<Role, Timer> stateDuration = new EnumMap<>(Role.class);
     private final Counter suspicions;
+    private final Counter viewsConfirmed;
+    private final Counter viewsNotConfirmed;
     private final Counter viewsInstalled;
     private final Counter exclusions;
     private final Counter stateFailures;
@@ -80,6 +82,12 @@ public final class GroupMetrics {
                     .description("Donor: writing and sending the state; joiner: first chunk to installed state")
                     .tags(t).register(registry));
         }
+        viewsConfirmed = Counter.builder("cohort.membership.view.confirmations")
+                .description("Rounds proving the view current (for linearizable reads), by outcome")
+                .tags(tags.and("outcome", "confirmed")).register(registry);
+        viewsNotConfirmed = Counter.builder("cohort.membership.view.confirmations")
+                .description("Rounds proving the view current (for linearizable reads), by outcome")
+                .tags(tags.and("outcome", "failed")).register(registry);
         suspicions = Counter.builder("cohort.membership.suspicions")
                 .description("Members this member's failure detector suspected").tags(tags).register(registry);
         viewsInstalled = Counter.builder("cohort.membership.views.installed")
@@ -190,6 +198,11 @@ public final class GroupMetrics {
         if (sinceWedge != null) {
             flush.record(sinceWedge);
         }
+    }
+
+    /** @param confirmed whether a view-confirmation round succeeded */
+    public void viewConfirmation(boolean confirmed) {
+        (confirmed ? viewsConfirmed : viewsNotConfirmed).increment();
     }
 
     /** This member was excluded. */

@@ -67,4 +67,20 @@ public sealed interface Effect {
     /** Call {@link GroupMember#timerFired} with {@code timer} after {@code delayMillis}. */
     record SetTimer(TimerKind timer, long delayMillis) implements Effect {
     }
+
+    /**
+     * The confirmation round {@code token} succeeded: a majority of view {@code viewId} confirmed it
+     * was still current after the round began, and every total-order message this member held when
+     * the round began has been delivered (the deliveries come before this effect). A read answered
+     * from the state right here is linearizable.
+     */
+    record ViewConfirmed(long token, long viewId) implements Effect {
+    }
+
+    /**
+     * The confirmation round {@code token} cannot succeed here: this member wedged, changed view,
+     * left or was excluded, or holds no state yet. The read should be retried (elsewhere).
+     */
+    record ViewConfirmFailed(long token) implements Effect {
+    }
 }

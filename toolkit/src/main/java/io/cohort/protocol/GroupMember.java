@@ -8,6 +8,7 @@ import io.cohort.protocol.ProtocolCounters.Kind;
 import io.cohort.protocol.link.LinkTable;
 import io.cohort.protocol.link.ReliableLink;
 import io.cohort.protocol.membership.LeaderAttempt;
+import io.cohort.protocol.membership.ViewConfirmations;
 import io.cohort.protocol.membership.ProposalCheck;
 import io.cohort.protocol.membership.ProposalPlanner;
 import io.cohort.protocol.multicast.ViewMessages;
@@ -123,6 +124,8 @@ public final class GroupMember {
     private boolean backingOff;
 
     private final ArrayDeque<PendingSend> pendingSends = new ArrayDeque<>();
+    /** Open rounds proving the view current, for linearizable reads. */
+    private final ViewConfirmations confirmations = new ViewConfirmations();
     private long nextLocalId = 1;
     private final List<Deferred> deferred = new ArrayList<>();
 
@@ -190,6 +193,24 @@ public final class GroupMember {
         sendPending();
         settle();
         return id;
+    }
+
+    /**
+     * Starts a round proving that this member's view is still the current one, the freshness proof
+     * of a linearizable read: the core later emits {@link Effect.ViewConfirmed} (after delivering
+     * everything it held when the round began) or {@link Effect.ViewConfirmFailed}. No log write and
+     * no multicast: one small message to each member and its answer. Rounds may overlap; a driver
+     * usually runs one for every batch of reads that arrived meanwhile.
+     *
+     * @param token names the round in the resulting effect; must differ from every open round's
+     */
+    public void confirmView(long token) {
+        if (status != Status.MEMBER || !stateful || messages.wedged() || leaveRequested
+                || !confirmations.start(token, view.viewId(), view.rankOf(self), messages.totalHeld())) {
+            effects.add(new Effect.ViewConfirmFailed(token));
+            return;
+        }
+        broadcast(new ProtocolMessage.ConfirmView(view.viewId(), token));
     }
 
     /** Leaves the group cleanly: the group installs a view without this member, after a flush. */
@@ -495,6 +516,13 @@ public final class GroupMember {
             retryPendingInstall();
         } else if (m instanceof ProtocolMessage.StateChunk s) {
             onStateChunk(from, s);
+        } else if (m instanceof ProtocolMessage.ConfirmView c) {
+            // A member that promised a ballot may already be part of a committed next view: silence.
+            if (!messages.wedged()) {
+                sendTo(from, new ProtocolMessage.ViewConfirmed(c.viewId(), c.token()));
+            }
+        } else if (m instanceof ProtocolMessage.ViewConfirmed c) {
+            confirmations.confirmed(c.token(), c.viewId(), view.rankOf(from));
         }
     }
 
@@ -920,6 +948,7 @@ public final class GroupMember {
     }
 
     private void wedge() {
+        failConfirmations();
         if (!messages.wedged()) {
             messages.wedge();
             if (stateful) {
@@ -1088,6 +1117,7 @@ public final class GroupMember {
     }
 
     private void enterView(View next) {
+        failConfirmations();
         View old = view;
         view = next;
         messages = new ViewMessages(next, next.rankOf(self), config.variant());
@@ -1156,6 +1186,7 @@ public final class GroupMember {
     }
 
     private void exit(Status terminal) {
+        failConfirmations();
         long lastView = currentViewId();
         if (messages != null) {
             for (long id : messages.undeliveredOwn()) {
@@ -1201,6 +1232,22 @@ public final class GroupMember {
         }
     }
 
+    private void finishConfirmations() {
+        if (!confirmations.isEmpty() && stateful && !messages.wedged()) {
+            boolean unchecked = config.variant() == ProtocolVariant.READS_WITHOUT_CONFIRMATION;
+            for (long token : confirmations.takeSucceeded(unchecked ? 1 : view.majority(),
+                    unchecked ? Long.MAX_VALUE : messages.totalDelivered())) {
+                effects.add(new Effect.ViewConfirmed(token, view.viewId()));
+            }
+        }
+    }
+
+    private void failConfirmations() {
+        for (long token : confirmations.takeAll()) {
+            effects.add(new Effect.ViewConfirmFailed(token));
+        }
+    }
+
     private void sendTo(MemberId to, ProtocolMessage m) {
         if (to.equals(self)) {
             selfQueue.add(m);
@@ -1241,6 +1288,7 @@ public final class GroupMember {
                 broadcast(order);
             }
             deliverReady();
+            finishConfirmations();
             ProtocolMessage.Ack ack = messages.takeAck(stateful);
             if (ack != null && view.size() > 1) {
                 broadcast(ack);

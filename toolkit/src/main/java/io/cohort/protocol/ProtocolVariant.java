@@ -15,5 +15,7 @@ public enum ProtocolVariant {
     /** Deliver SAFE messages as soon as they are ordered, without waiting for stability. */
     SAFE_WITHOUT_STABILITY,
     /** Let any single member install the next view: no majority needed, so a minority can move on. */
-    MINORITY_VIEWS
+    MINORITY_VIEWS,
+    /** Confirm the view for a linearizable read at once, without asking a majority: reads may be stale. */
+    READS_WITHOUT_CONFIRMATION
 }

@@ -7,7 +7,9 @@ import io.cohort.api.MulticastOutcome;
 import io.cohort.api.View;
 import io.cohort.config.CohortConfig;
 import io.cohort.group.GroupListener;
+import io.cohort.group.LinkFilter;
 import io.cohort.group.MulticastException;
+import io.cohort.group.ViewNotConfirmedException;
 import io.cohort.group.StateConsumer;
 import io.cohort.group.StateProvider;
 import io.cohort.metrics.GroupMetrics;
@@ -110,7 +112,16 @@ public final class MemberRuntime implements TransportListener {
     private Phase phase = Phase.IDLE;
     private Discovery discovery;
     private boolean leaveRequested;
+    /** The application asked to leave and come back as the next incarnation (to re-sync its state). */
+    private boolean rejoinRequested;
+    /** Fault injection for tests; lets everything through unless a test sets one. */
+    private volatile LinkFilter linkFilter = LinkFilter.OPEN;
     private final Map<Long, Pending> pending = new HashMap<>();
+    /** Open view-confirmation rounds by token; protocol thread only. */
+    private final Map<Long, CompletableFuture<Long>> confirmations = new HashMap<>();
+    private long nextConfirmationToken;
+    /** Every confirmation future not yet completed, so that close() can fail them from any thread. */
+    private final Set<CompletableFuture<Long>> openConfirmations = ConcurrentHashMap.newKeySet();
     private long triggerNanos;
     private long wedgeNanos;
     private final List<byte[]> incomingState = new ArrayList<>();
@@ -276,6 +287,49 @@ public final class MemberRuntime implements TransportListener {
         return config.maxFrameBytes() / 4;
     }
 
+    /**
+     * Starts a round proving this member's view current (see {@link GroupMember#confirmView}).
+     *
+     * @param timeoutMillis how long the round may take before it fails
+     * @return a future of the confirmed view id, completed on the application executor after every
+     *         delivery the proof covers, or failed with a {@link ViewNotConfirmedException}
+     */
+    public CompletableFuture<Long> confirmView(long timeoutMillis) {
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        openConfirmations.add(future);
+        future.whenComplete((v, e) -> openConfirmations.remove(future));
+        loop.execute(() -> {
+            long token = ++nextConfirmationToken;
+            confirmations.put(token, future);
+            core.confirmView(token);
+            loop.schedule(timeoutMillis, () -> {
+                CompletableFuture<Long> f = confirmations.remove(token);
+                if (f != null) {
+                    metrics.viewConfirmation(false);
+                    app.execute(() -> f.completeExceptionally(new ViewNotConfirmedException(
+                            "no answer from a majority of the view within " + timeoutMillis + " ms")));
+                }
+            });
+        });
+        if (closed) {
+            failOutstanding();
+        }
+        return future;
+    }
+
+    /**
+     * Leaves the group cleanly and comes back as the next incarnation, which receives the state
+     * afresh by state transfer: how a member whose state diverged re-syncs.
+     */
+    public void rejoin() {
+        loop.execute(() -> {
+            if (phase != Phase.DONE && !leaveRequested && !closed && core.status() == GroupMember.Status.MEMBER) {
+                rejoinRequested = true;
+                core.leave();
+            }
+        });
+    }
+
     /** @return a future completed once this member is out of the group */
     public CompletableFuture<Void> leave() {
         loop.execute(() -> {
@@ -344,6 +398,9 @@ public final class MemberRuntime implements TransportListener {
     }
 
     private void failOutstanding() {
+        for (CompletableFuture<Long> f : List.copyOf(openConfirmations)) {
+            f.completeExceptionally(new ViewNotConfirmedException("the group member is closed"));
+        }
         for (CompletableFuture<Message> f : List.copyOf(outstanding)) {
             metrics.aborted(MulticastOutcome.UNKNOWN);
             f.completeExceptionally(new MulticastException(MulticastOutcome.UNKNOWN,
@@ -355,13 +412,25 @@ public final class MemberRuntime implements TransportListener {
     // Transport events (I/O threads)
     // =====================================================================================
 
+    /**
+     * @param filter decides which peers' traffic gets through (fault injection for tests)
+     */
+    public void linkFilter(LinkFilter filter) {
+        this.linkFilter = filter;
+    }
+
     @Override
     public void onAlive(PeerIdentity peer) {
-        detector.heardFrom(peer);
+        if (linkFilter.allows(peer.name())) {
+            detector.heardFrom(peer);
+        }
     }
 
     @Override
     public boolean onFrames(PeerIdentity peer, List<byte[]> frames) {
+        if (!linkFilter.allows(peer.name())) {
+            return true;
+        }
         long bytes = 0;
         for (byte[] f : frames) {
             bytes += f.length;
@@ -380,6 +449,9 @@ public final class MemberRuntime implements TransportListener {
 
     @Override
     public void onDiscover(PeerIdentity peer) {
+        if (!linkFilter.allows(peer.name())) {
+            return;
+        }
         loop.execute(() -> {
             DiscoveryStatus status = discoveryStatus();
             Endpoint backs = status == DiscoveryStatus.DISCOVERING && discovery != null
@@ -390,6 +462,9 @@ public final class MemberRuntime implements TransportListener {
 
     @Override
     public void onDiscoverReply(PeerIdentity peer, DiscoveryStatus status, long viewId, Endpoint backs) {
+        if (!linkFilter.allows(peer.name())) {
+            return;
+        }
         long now = System.nanoTime();
         // Name resolution happens here, on the I/O thread, never on the protocol thread.
         Endpoint from = peer.endpoint().normalized();
@@ -557,7 +632,9 @@ public final class MemberRuntime implements TransportListener {
 
     private void carryOut(Effect effect) {
         if (effect instanceof Effect.Send s) {
-            transport.send(s.to().name(), s.frame());
+            if (linkFilter.allows(s.to().name())) {
+                transport.send(s.to().name(), s.frame());
+            }
         } else if (effect instanceof Effect.Deliver d) {
             deliver(d);
         } else if (effect instanceof Effect.SetTimer t) {
@@ -599,6 +676,19 @@ public final class MemberRuntime implements TransportListener {
                 app.execute(() -> p.future().completeExceptionally(new MulticastException(a.outcome(),
                         "multicast not delivered here: " + describe(a.outcome()))));
             }
+        } else if (effect instanceof Effect.ViewConfirmed c) {
+            CompletableFuture<Long> f = confirmations.remove(c.token());
+            if (f != null) {
+                metrics.viewConfirmation(true);
+                app.execute(() -> f.complete(c.viewId()));
+            }
+        } else if (effect instanceof Effect.ViewConfirmFailed c) {
+            CompletableFuture<Long> f = confirmations.remove(c.token());
+            if (f != null) {
+                metrics.viewConfirmation(false);
+                app.execute(() -> f.completeExceptionally(new ViewNotConfirmedException(
+                        "this member changed or left its view, or is wedged or without state")));
+            }
         } else if (effect instanceof Effect.SnapshotRequested r) {
             GroupMember donorCore = core;
             app.execute(() -> streamState(donorCore, r.joiner(), r.viewId()));
@@ -606,6 +696,13 @@ public final class MemberRuntime implements TransportListener {
             stateChunk(c);
         } else if (effect instanceof Effect.Excluded x) {
             excluded(x.lastViewId());
+        } else if (effect instanceof Effect.Left l && rejoinRequested && !leaveRequested && !closed) {
+            MemberId me = core.self();
+            rejoinRequested = false;
+            LOG.warn("{}: left the group after view {} to rejoin as a new incarnation", me, l.lastViewId());
+            view = null;
+            app.execute(() -> listeners.forEach(x -> x.onLeft(me, l.lastViewId())));
+            restartAsNextIncarnation();
         } else if (effect instanceof Effect.Left l) {
             MemberId me = core.self();
             LOG.info("{}: left the group after view {}", me, l.lastViewId());

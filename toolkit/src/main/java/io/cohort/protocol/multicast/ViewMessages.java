@@ -226,6 +226,17 @@ public final class ViewMessages {
         }
     }
 
+    /** @return how many total-order positions this member holds with their data, from the first on */
+    public long totalHeld() {
+        advanceTotalHeld();
+        return totalHeld;
+    }
+
+    /** @return how many total-order positions this member has delivered */
+    public long totalDelivered() {
+        return totalDelivered;
+    }
+
     /** @return highest total-order position every member holds */
     private long stableTotal() {
         advanceTotalHeld();

@@ -34,6 +34,8 @@ public final class FrameCodec {
     private static final int FETCH = 13;
     private static final int FETCHED = 14;
     private static final int STATE_CHUNK = 15;
+    private static final int CONFIRM_VIEW = 16;
+    private static final int VIEW_CONFIRMED = 17;
 
     /**
      * Most total-order positions one message may describe. The sequencer sends a batch's worth;
@@ -231,6 +233,14 @@ public final class FrameCodec {
             w.putLong(s.offset());
             w.putBytes(s.bytes());
             w.putByte(s.last() ? 1 : 0);
+        } else if (m instanceof ProtocolMessage.ConfirmView c) {
+            w.putByte(CONFIRM_VIEW);
+            w.putLong(c.viewId());
+            w.putLong(c.token());
+        } else if (m instanceof ProtocolMessage.ViewConfirmed c) {
+            w.putByte(VIEW_CONFIRMED);
+            w.putLong(c.viewId());
+            w.putLong(c.token());
         } else {
             throw new IllegalArgumentException("unknown message " + m);
         }
@@ -263,6 +273,8 @@ public final class FrameCodec {
             case FETCH -> new ProtocolMessage.Fetch(viewId, getFrontiers(r), nonNegative(r.getLong(), "order length"));
             case FETCHED -> new ProtocolMessage.Fetched(viewId, getBundle(r));
             case STATE_CHUNK -> new ProtocolMessage.StateChunk(viewId, nonNegative(r.getLong(), "offset"), r.getBytes(), getFlag(r));
+            case CONFIRM_VIEW -> new ProtocolMessage.ConfirmView(viewId, r.getLong());
+            case VIEW_CONFIRMED -> new ProtocolMessage.ViewConfirmed(viewId, r.getLong());
             default -> throw new MalformedFrameException("unknown message type " + type);
         };
     }

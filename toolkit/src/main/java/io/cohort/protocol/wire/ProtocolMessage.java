@@ -75,4 +75,19 @@ public sealed interface ProtocolMessage {
     /** A piece of the state a donor streams to a joiner of view {@code viewId}. */
     record StateChunk(long viewId, long offset, byte[] bytes, boolean last) implements ProtocolMessage {
     }
+
+    /**
+     * A member asks whether {@code viewId} is still the current view: the freshness proof of a
+     * linearizable read, without a log write. {@code token} names the asker's confirmation round.
+     */
+    record ConfirmView(long viewId, long token) implements ProtocolMessage {
+    }
+
+    /**
+     * Answer to {@link ConfirmView}: when it was sent, the sender was in {@code viewId} and had not
+     * wedged for a next view (had promised no ballot), so no later view could have been committed
+     * without it.
+     */
+    record ViewConfirmed(long viewId, long token) implements ProtocolMessage {
+    }
 }

@@ -1,0 +1,273 @@
+package io.cohort.replication.core;
+
+import io.cohort.api.CommandContext;
+import io.cohort.api.MemberId;
+import io.cohort.api.StateMachine;
+import io.cohort.replication.wire.ResponseStatus;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * The replicated state of one replica: the user's state machine, the applied index, the logical
+ * clock and the session table. Everything that changes it is a function of the command sequence,
+ * so equal prefixes give equal states (and equal {@link #hash()}es) at every replica.
+ */
+public final class AppliedState {
+
+    /** The outcome of offering one command to the state. */
+    public record Outcome(SessionTable.Verdict verdict, StoredResult result) {
+    }
+
+    private record Context(long index, long viewId, long logicalTimeMillis, MemberId origin) implements CommandContext {
+    }
+
+    private static final int SNAPSHOT_MAGIC = 0x43525331; // "CRS1"
+
+    private final StateMachine machine;
+    private final SessionTable sessions;
+    private long appliedIndex;
+    private long logicalTimeMillis;
+
+    /**
+     * @param machine  the user's state machine, in its initial state
+     * @param settings session expiry and cap
+     */
+    public AppliedState(StateMachine machine, ReplicaSettings settings) {
+        this.machine = machine;
+        this.sessions = new SessionTable(settings.sessionExpiryMillis(), settings.maxSessions());
+    }
+
+    /**
+     * Offers a command: applies it if the session table has never seen it, else returns what the
+     * table says. Advances the logical clock either way (time only moves forward).
+     *
+     * @param origin              the member that sent it into the group
+     * @param viewId              the view it is delivered in
+     * @param clientId            its session
+     * @param sequence            its number
+     * @param firstUnacknowledged the client's lowest unanswered number
+     * @param timeMillis          the time recorded in the entry
+     * @param failedExecution     the handler's execution threw; {@code payload} is the message
+     * @param payload             the command or update
+     * @return the verdict and the result to answer with
+     */
+    public Outcome offer(MemberId origin, long viewId, long clientId, long sequence, long firstUnacknowledged,
+                         long timeMillis, boolean failedExecution, byte[] payload) {
+        logicalTimeMillis = Math.max(logicalTimeMillis, timeMillis);
+        SessionTable.Verdict verdict = sessions.classify(clientId, sequence, firstUnacknowledged);
+        switch (verdict) {
+            case NEW -> {
+                StoredResult result;
+                if (failedExecution) {
+                    result = new StoredResult(ResponseStatus.APPLICATION_ERROR, payload);
+                } else {
+                    appliedIndex++;
+                    result = applyToMachine(new Context(appliedIndex, viewId, logicalTimeMillis, origin), payload);
+                }
+                sessions.record(clientId, sequence, firstUnacknowledged, logicalTimeMillis, result);
+                return new Outcome(verdict, result);
+            }
+            case DUPLICATE -> {
+                StoredResult stored = sessions.result(clientId, sequence);
+                sessions.touch(clientId, firstUnacknowledged, logicalTimeMillis);
+                return new Outcome(verdict, stored);
+            }
+            case FORGOTTEN -> {
+                sessions.touch(clientId, firstUnacknowledged, logicalTimeMillis);
+                return new Outcome(verdict, new StoredResult(ResponseStatus.REJECTED,
+                        utf8("command " + sequence + " of client " + clientId + " was already acknowledged")));
+            }
+            default -> {
+                return new Outcome(verdict, new StoredResult(ResponseStatus.SESSION_EXPIRED,
+                        utf8("the session of client " + clientId + " expired; command " + sequence
+                                + " may or may not have been applied before")));
+            }
+        }
+    }
+
+    private StoredResult applyToMachine(CommandContext context, byte[] payload) {
+        try {
+            byte[] result = machine.apply(context, payload);
+            return new StoredResult(ResponseStatus.OK, result == null ? new byte[0] : result);
+        } catch (RuntimeException e) {
+            // Recorded as the command's result at every replica; a deterministic machine throws everywhere.
+            return new StoredResult(ResponseStatus.APPLICATION_ERROR, utf8(String.valueOf(e.getMessage())));
+        }
+    }
+
+    /**
+     * @param clientId a session
+     * @param sequence a command number
+     * @return what the session table says about it now
+     */
+    public SessionTable.Verdict classify(long clientId, long sequence, long firstUnacknowledged) {
+        return sessions.classify(clientId, sequence, firstUnacknowledged);
+    }
+
+    /**
+     * @param clientId a session
+     * @param sequence a command the table holds
+     * @return its stored result, or null
+     */
+    public StoredResult storedResult(long clientId, long sequence) {
+        return sessions.result(clientId, sequence);
+    }
+
+    /**
+     * Context for executing a request whose update will be applied after {@code ahead} updates
+     * not yet applied here.
+     *
+     * @param ahead   updates already produced but not yet applied here
+     * @param viewId  the current view
+     * @param nowMillis the handler's clock
+     * @param origin  the member that received the request
+     * @return the context
+     */
+    public CommandContext executionContext(long ahead, long viewId, long nowMillis, MemberId origin) {
+        return new Context(appliedIndex + ahead + 1, viewId, Math.max(logicalTimeMillis, nowMillis), origin);
+    }
+
+    /**
+     * Answers a query from the state as it is.
+     *
+     * @param query the query bytes
+     * @return the answer
+     */
+    public StoredResult query(byte[] query) {
+        try {
+            byte[] answer = machine.query(query);
+            return new StoredResult(ResponseStatus.OK, answer == null ? new byte[0] : answer);
+        } catch (RuntimeException e) {
+            return new StoredResult(ResponseStatus.APPLICATION_ERROR, utf8(String.valueOf(e.getMessage())));
+        }
+    }
+
+    /** @return commands applied so far */
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /** @return the logical clock */
+    public long logicalTimeMillis() {
+        return logicalTimeMillis;
+    }
+
+    /** @return the number of client sessions kept */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /** @return the user's state machine */
+    public StateMachine machine() {
+        return machine;
+    }
+
+    /**
+     * The hash of the replicated state: the first 8 bytes of SHA-256 over the applied index, the
+     * logical clock, the session table and the machine's snapshot, streamed (never buffered whole).
+     * Requires {@link StateMachine#writeSnapshot} to be deterministic (for example, maps written in
+     * key order).
+     *
+     * @return the hash
+     */
+    public long hash() {
+        MessageDigest digest = sha256();
+        try (DataOutputStream out = new DataOutputStream(new DigestOutputStream(OutputStream.nullOutputStream(), digest))) {
+            writeHeader(out);
+            machine.writeSnapshot(out);
+        } catch (IOException e) {
+            throw new IllegalStateException("the state machine could not write its state for hashing", e);
+        }
+        byte[] d = digest.digest();
+        long h = 0;
+        for (int i = 0; i < Long.BYTES; i++) {
+            h = (h << 8) | (d[i] & 0xff);
+        }
+        return h;
+    }
+
+    /**
+     * Writes the state: a header (index, clock, sessions), then the machine's own snapshot.
+     *
+     * @param out where to write; not closed
+     * @throws IOException if writing fails
+     */
+    public void writeSnapshot(DataOutputStream out) throws IOException {
+        writeHeader(out);
+        out.flush();
+        machine.writeSnapshot(new NonClosingOutputStream(out));
+        out.flush();
+    }
+
+    /**
+     * Replaces the state with one written by {@link #writeSnapshot}.
+     *
+     * @param in where to read
+     * @throws IOException if the bytes are not such a state
+     */
+    public void readSnapshot(DataInputStream in) throws IOException {
+        int magic = in.readInt();
+        if (magic != SNAPSHOT_MAGIC) {
+            throw new IOException(String.format("not a replica snapshot (magic %08x)", magic));
+        }
+        appliedIndex = in.readLong();
+        logicalTimeMillis = in.readLong();
+        sessions.readFrom(in);
+        machine.restoreSnapshot(new NonClosingInputStream(in));
+    }
+
+    private void writeHeader(DataOutputStream out) throws IOException {
+        out.writeInt(SNAPSHOT_MAGIC);
+        out.writeLong(appliedIndex);
+        out.writeLong(logicalTimeMillis);
+        sessions.writeTo(out);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Lets the machine close "its" stream without closing the one it is part of. */
+    private static final class NonClosingOutputStream extends java.io.FilterOutputStream {
+        NonClosingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+
+    /** Lets the machine close "its" stream without closing the one it is part of. */
+    private static final class NonClosingInputStream extends java.io.FilterInputStream {
+        NonClosingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.cohort.replication.core;
+
+import io.cohort.api.DeliveryOrder;
+
+/**
+ * What a {@link ReplicaCore} needs from whoever drives it: the group (real or simulated) and a
+ * clock. Every call comes from the replica's apply thread.
+ */
+public interface ReplicaOutput {
+
+    /**
+     * Multicasts an entry to the group. Never blocks for long; a multicast that cannot be sent
+     * because this member leaves the group needs no report (the core is told of the exit).
+     *
+     * @param order   FIFO for requests and hash reports, SAFE for commands and updates
+     * @param payload the encoded entry
+     */
+    void multicast(DeliveryOrder order, byte[] payload);
+
+    /**
+     * Starts a round proving the view current; answer later with {@link ReplicaCore#onViewConfirmed}
+     * or {@link ReplicaCore#onViewNotConfirmed}, in order with the deliveries.
+     *
+     * @param token the round
+     */
+    void confirmView(long token);
+
+    /**
+     * This replica's state differs from the state a majority of the view agreed on at
+     * {@code index}. The driver decides what to do (log, count, leave and re-sync).
+     *
+     * @param index      the applied index compared
+     * @param ownHash    this replica's hash
+     * @param agreedHash the majority's hash
+     */
+    void divergent(long index, long ownHash, long agreedHash);
+
+    /** @return the driver's clock in milliseconds; only recorded into entries, never read by the state machine */
+    long nowMillis();
+}
