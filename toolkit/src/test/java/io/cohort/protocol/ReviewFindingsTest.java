@@ -31,87 +31,13 @@ class ReviewFindingsTest {
     private static final MemberId B = MemberId.of("b", 1);
     private static final MemberId C = MemberId.of("c", 1);
 
-    /** Members wired in memory; frames can be dropped by a rule and members crashed. */
-    private static final class Wire {
-        final Map<String, GroupMember> members = new LinkedHashMap<>();
-        final Map<String, List<Effect>> seen = new LinkedHashMap<>();
-        final Set<String> crashed = new HashSet<>();
-        BiPredicate<MemberId, ProtocolMessage> drop = (to, m) -> false;
-
-        Wire(MemberId... ids) {
-            View view = new View(1, List.of(ids));
-            for (MemberId id : ids) {
-                GroupMember m = new GroupMember(id, ProtocolConfig.defaults());
-                members.put(id.name(), m);
-                seen.put(id.name(), new ArrayList<>());
-                m.bootstrap(view);
-            }
-            run(0);
-        }
-
-        /** Moves frames until quiet; then fires retransmission timers up to {@code rounds} times. */
-        void run(int rounds) {
-            for (int round = 0; round <= rounds; round++) {
-                ArrayDeque<Object[]> queue = new ArrayDeque<>();
-                boolean moved = true;
-                while (moved) {
-                    moved = false;
-                    for (var e : members.entrySet()) {
-                        if (crashed.contains(e.getKey())) {
-                            continue;
-                        }
-                        for (Effect effect : e.getValue().takeEffects()) {
-                            seen.get(e.getKey()).add(effect);
-                            if (effect instanceof Effect.Send s && !dropped(s)) {
-                                queue.add(new Object[] {s.to(), s.frame()});
-                            }
-                        }
-                    }
-                    while (!queue.isEmpty()) {
-                        Object[] f = queue.poll();
-                        MemberId to = (MemberId) f[0];
-                        if (!crashed.contains(to.name()) && members.containsKey(to.name())) {
-                            members.get(to.name()).receive((byte[]) f[1]);
-                            moved = true;
-                        }
-                    }
-                }
-                if (round < rounds) {
-                    for (var e : members.entrySet()) {
-                        if (!crashed.contains(e.getKey())) {
-                            e.getValue().timerFired(TimerKind.RETRANSMIT);
-                            e.getValue().timerFired(TimerKind.BALLOT_RETRY);
-                        }
-                    }
-                }
-            }
-        }
-
-        private boolean dropped(Effect.Send s) {
-            try {
-                Frame f = FrameCodec.decode(s.frame());
-                return f.message() != null && drop.test(s.to(), f.message());
-            } catch (MalformedFrameException e) {
-                throw new AssertionError(e);
-            }
-        }
-
-        GroupMember get(MemberId id) {
-            return members.get(id.name());
-        }
-
-        boolean saw(MemberId id, Class<? extends Effect> kind) {
-            return seen.get(id.name()).stream().anyMatch(kind::isInstance);
-        }
-    }
-
     /**
      * c suspects a and dies after telling only a. a then knows it is suspected and steps aside,
      * while b, which never heard, still waits for a: nobody led. A suspicion must be passed on.
      */
     @Test
     void aSuspicionWhoseAuthorDiesHalfwayStillReachesEveryone() {
-        Wire w = new Wire(A, B, C);
+        CoreWire w = new CoreWire(A, B, C);
         w.drop = (to, m) -> m instanceof ProtocolMessage.Suspect && to.equals(B);
         w.get(C).suspect(A);
         w.run(0);
@@ -145,7 +71,7 @@ class ReviewFindingsTest {
      */
     @Test
     void aCleanLeaveEndsAsLeftEvenIfTheFirstCommitIsLost() {
-        Wire w = new Wire(A, B, C);
+        CoreWire w = new CoreWire(A, B, C);
         w.get(C).multicast(DeliveryOrder.SAFE, "last words".getBytes());
         w.run(2);
         boolean[] droppedOnce = {false};
@@ -171,7 +97,7 @@ class ReviewFindingsTest {
      */
     @Test
     void everyMemberLeavingAtOnceEndsAsLeft() {
-        Wire w = new Wire(A, B, C);
+        CoreWire w = new CoreWire(A, B, C);
         w.get(A).multicast(DeliveryOrder.TOTAL, "bye".getBytes());
         w.run(1);
         w.get(A).leave();
