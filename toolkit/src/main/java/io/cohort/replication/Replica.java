@@ -10,6 +10,7 @@ import io.cohort.config.CohortConfig;
 import io.cohort.group.Group;
 import io.cohort.group.GroupListener;
 import io.cohort.group.LinkFilter;
+import io.cohort.replication.core.EntryCodec;
 import io.cohort.replication.core.ReplicaCore;
 import io.cohort.replication.core.ReplicaOutput;
 import io.cohort.replication.core.ReplicaSettings;
@@ -102,7 +103,7 @@ public final class Replica implements AutoCloseable {
                     data.flush();
                 }, in -> core.readSnapshot(new DataInputStream(in)))
                 .build();
-        this.maxRequestBytes = group.maxPayloadBytes() - 64;
+        this.maxRequestBytes = group.maxPayloadBytes() - EntryCodec.HEADER_BYTES;
         ClientServer started = null;
         try {
             started = ClientServer.builder(name, this::handle)
@@ -319,7 +320,7 @@ public final class Replica implements AutoCloseable {
             long start = System.nanoTime();
             try {
                 core.onDelivery(m.sender(), m.viewId(), m.payload());
-            } catch (IllegalArgumentException e) {
+            } catch (EntryCodec.MalformedEntryException e) {
                 metrics.malformedEntry();
                 LOG.warn("{}: ignored a group message from {} that is not a replication entry: {}",
                         config.memberName(), m.sender(), e.getMessage());
@@ -379,6 +380,11 @@ public final class Replica implements AutoCloseable {
         @Override
         public long nowMillis() {
             return System.currentTimeMillis();
+        }
+
+        @Override
+        public int maxEntryBytes() {
+            return group.maxPayloadBytes();
         }
     }
 

@@ -10,13 +10,23 @@ import java.nio.ByteBuffer;
  */
 public final class EntryCodec {
 
+    /** Bytes an entry adds to its payload. */
+    public static final int HEADER_BYTES = 1 + 4 * Long.BYTES;
+
+    /** The bytes delivered were not an entry: a bug, or a member that is not a replica. */
+    public static final class MalformedEntryException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        MalformedEntryException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private static final byte COMMAND = 1;
     private static final byte REQUEST = 2;
     private static final byte UPDATE = 3;
     private static final byte HASH_REPORT = 4;
     private static final byte FAILED_UPDATE = 5;
-    /** Type byte plus four longs. */
-    private static final int CLIENT_HEADER = 1 + 4 * Long.BYTES;
 
     private EntryCodec() {
     }
@@ -40,16 +50,24 @@ public final class EntryCodec {
 
     private static byte[] client(byte type, long clientId, long sequence, long firstUnacknowledged, long time,
                                  byte[] payload) {
-        return ByteBuffer.allocate(CLIENT_HEADER + payload.length).put(type).putLong(clientId).putLong(sequence)
+        return ByteBuffer.allocate(HEADER_BYTES + payload.length).put(type).putLong(clientId).putLong(sequence)
                 .putLong(firstUnacknowledged).putLong(time).put(payload).array();
     }
 
     /**
      * @param bytes an encoded entry
      * @return the entry
-     * @throws IllegalArgumentException if the bytes are not an entry
+     * @throws MalformedEntryException if the bytes are not an entry
      */
     public static Entry decode(byte[] bytes) {
+        try {
+            return decodeChecked(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedEntryException(e.getMessage(), e);
+        }
+    }
+
+    private static Entry decodeChecked(byte[] bytes) {
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes);
             byte type = b.get();

@@ -176,7 +176,7 @@ public final class ReplicaCore {
      * @param sender  the member that multicast it
      * @param viewId  the view it is delivered in
      * @param payload the encoded entry
-     * @throws IllegalArgumentException if the payload is not an entry (nothing changes)
+     * @throws EntryCodec.MalformedEntryException if the payload is not an entry (nothing changes)
      */
     public void onDelivery(MemberId sender, long viewId, byte[] payload) {
         Entry entry = EntryCodec.decode(payload);
@@ -454,6 +454,10 @@ public final class ReplicaCore {
             update = executor.execute(state.executionContext(primary ? speculative.size() : 0, view.viewId(), now,
                     w.origin()), r.payload());
             Objects.requireNonNull(update, "the RequestExecutor returned null");
+            if (update.length > output.maxEntryBytes() - EntryCodec.HEADER_BYTES) {
+                throw new IllegalArgumentException("the update of " + update.length + " bytes exceeds the largest entry ("
+                        + output.maxEntryBytes() + " bytes)");
+            }
         } catch (RuntimeException e) {
             failed = true;
             update = utf8(String.valueOf(e.getMessage()));

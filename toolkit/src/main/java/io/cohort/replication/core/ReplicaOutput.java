@@ -37,4 +37,9 @@ public interface ReplicaOutput {
 
     /** @return the driver's clock in milliseconds; only recorded into entries, never read by the state machine */
     long nowMillis();
+
+    /** @return the largest encoded entry {@link #multicast} accepts; an executor's update beyond it fails the request */
+    default int maxEntryBytes() {
+        return Integer.MAX_VALUE;
+    }
 }
