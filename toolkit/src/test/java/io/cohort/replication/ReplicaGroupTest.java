@@ -205,17 +205,23 @@ class ReplicaGroupTest {
         }
     }
 
+    /** Starts every replica with its own machine and an executor reading that machine; waits for one view. */
+    private static List<IncrementExecutor> startWithIncrementExecutors(LocalReplicas group) {
+        List<IncrementExecutor> executors = new ArrayList<>();
+        for (Slot s : group.slots) {
+            TextKeyValueMachine m = new TextKeyValueMachine();
+            IncrementExecutor e = new IncrementExecutor(m);
+            executors.add(e);
+            group.start(s, m, e);
+        }
+        group.awaitView(group.slots);
+        return executors;
+    }
+
     @Test
     void primaryBackupExecutesOnThePrimaryAndBackupsApplyItsUpdates() throws Exception {
         try (LocalReplicas group = new LocalReplicas("rsm-pb", 3, ReplicationMode.PRIMARY_BACKUP, ReplicaSettings.defaults())) {
-            List<IncrementExecutor> executors = new ArrayList<>();
-            for (Slot s : group.slots) {
-                TextKeyValueMachine m = new TextKeyValueMachine();
-                IncrementExecutor e = new IncrementExecutor(m);
-                executors.add(e);
-                group.start(s, m, e);
-            }
-            group.awaitView(group.slots);
+            List<IncrementExecutor> executors = startWithIncrementExecutors(group);
             List<CompletableFuture<ClientResponse>> answers = new ArrayList<>();
             for (int i = 1; i <= 100; i++) {
                 answers.add(group.slot(i % 3).replica.handle(command(9, i, 1, TextKeyValueMachine.incr("k"))));
@@ -244,14 +250,7 @@ class ReplicaGroupTest {
     @Test
     void coordinatorCohortSpreadsRequestsOverTheRanks() throws Exception {
         try (LocalReplicas group = new LocalReplicas("rsm-cc", 3, ReplicationMode.COORDINATOR_COHORT, ReplicaSettings.defaults())) {
-            List<IncrementExecutor> executors = new ArrayList<>();
-            for (Slot s : group.slots) {
-                TextKeyValueMachine m = new TextKeyValueMachine();
-                IncrementExecutor e = new IncrementExecutor(m);
-                executors.add(e);
-                group.start(s, m, e);
-            }
-            group.awaitView(group.slots);
+            List<IncrementExecutor> executors = startWithIncrementExecutors(group);
             for (int i = 1; i <= 60; i++) {
                 // One key per request: requests handled by different members do not see each other.
                 ClientResponse r = LocalReplicas.call(group.slot(0).replica, command(11, i, i, TextKeyValueMachine.incr("k" + i)));
