@@ -119,7 +119,8 @@ public final class ReplicaCore {
     public void onView(View next) {
         view = next;
         serving = true;
-        executedHere.clear();
+        // executedHere survives the view change: an update this member sent is delivered in the old
+        // view or, if sent while wedged, in this one (a live sender's messages are never dropped).
         toExecute.clear();
         // Handlers may have left: every member recomputes, and the new handlers take over.
         for (Map.Entry<Key, Watched> e : watched.entrySet()) {
