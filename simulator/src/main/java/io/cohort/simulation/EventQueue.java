@@ -4,9 +4,9 @@ import java.util.PriorityQueue;
 
 /**
  * Simulated time: actions run in time order, ties broken by the order they were scheduled, so a
- * run is a pure function of its seed.
+ * run is a pure function of its seed. Single-threaded: one run owns one queue.
  */
-final class EventQueue {
+public final class EventQueue {
 
     private record Scheduled(long time, long order, Runnable action) implements Comparable<Scheduled> {
         @Override
@@ -21,24 +21,46 @@ final class EventQueue {
     private long scheduled;
     private long executed;
 
-    long now() {
+    /** Creates an empty queue at simulated time 0. */
+    public EventQueue() {
+    }
+
+    /** @return the current simulated time, in milliseconds */
+    public long now() {
         return now;
     }
 
-    long executed() {
+    /** @return how many actions have run */
+    public long executed() {
         return executed;
     }
 
-    void at(long time, Runnable action) {
+    /**
+     * Schedules an action; a time in the past means now.
+     *
+     * @param time   simulated time to run it at
+     * @param action the action
+     */
+    public void at(long time, Runnable action) {
         queue.add(new Scheduled(Math.max(time, now), scheduled++, action));
     }
 
-    void after(long delay, Runnable action) {
+    /**
+     * Schedules an action {@code delay} milliseconds from now.
+     *
+     * @param delay  milliseconds from now
+     * @param action the action
+     */
+    public void after(long delay, Runnable action) {
         at(now + delay, action);
     }
 
-    /** Runs every action due up to {@code end}; simulated time then stands at {@code end}. */
-    void runUntil(long end) {
+    /**
+     * Runs every action due up to {@code end}; simulated time then stands at {@code end}.
+     *
+     * @param end simulated time to run up to
+     */
+    public void runUntil(long end) {
         while (!queue.isEmpty() && queue.peek().time() <= end) {
             Scheduled s = queue.poll();
             now = s.time();

@@ -378,6 +378,12 @@ public final class Replica implements AutoCloseable {
         }
 
         @Override
+        public void resync(String reason) {
+            LOG.error("{}: {}; leaving to rejoin with a fresh state", config.memberName(), reason);
+            group.rejoin();
+        }
+
+        @Override
         public long nowMillis() {
             return System.currentTimeMillis();
         }

@@ -41,6 +41,11 @@ public final class NamedCounters implements StateMachine {
         return ("get " + name).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** @return the smallest counter value, 0 if there is none (for tests' invariants) */
+    public long lowest() {
+        return counters.values().stream().mapToLong(Long::longValue).min().orElse(0);
+    }
+
     @Override
     public byte[] apply(CommandContext context, byte[] command) {
         String[] words = new String(command, StandardCharsets.UTF_8).split(" ");

@@ -56,7 +56,9 @@ public final class ProposalPlanner {
             members.add(m);
             names.add(m.name());
             if (p.report().stateful()) {
-                donor = donor == null ? m : donor;
+                // The highest-ranked member with state donates: rank 0 is the sequencer, the
+                // busiest member, and in primary-backup the primary, whose state runs ahead of delivery.
+                donor = m;
             } else {
                 needState.add(m);
             }

@@ -72,8 +72,13 @@ public final class ReplicaCore {
     private final ArrayDeque<Key> toExecute = new ArrayDeque<>();
     /** Requests this member executed whose update has not come back yet. */
     private final Set<Key> executedHere = new HashSet<>();
-    /** Primary-backup primary: results of updates applied ahead of their delivery. */
-    private final Map<Key, StoredResult> speculative = new HashMap<>();
+    /**
+     * Primary-backup: results of updates applied here ahead of their delivery, all produced by
+     * {@link #speculativeOwner}: the primary itself, or a joiner whose snapshot came from a primary
+     * (it inherits the primary's lead, and confirms those updates as they are delivered).
+     */
+    private final Map<Key, StoredResult> speculative = new LinkedHashMap<>();
+    private MemberId speculativeOwner;
     /** Primary-backup primary: confirmed reads waiting until no update is applied ahead of delivery. */
     private final List<Read> awaitingQuiescence = new ArrayList<>();
 
@@ -117,6 +122,15 @@ public final class ReplicaCore {
      * @param next the view
      */
     public void onView(View next) {
+        if (!speculative.isEmpty() && !next.contains(speculativeOwner)) {
+            // The primary whose updates this state includes ahead of delivery is gone, and the flush
+            // delivered all of its updates any survivor held: the rest were dropped, so this state
+            // holds updates the group does not. Only a fresh state can repair it.
+            abandonSpeculation();
+            output.resync("this replica's state holds updates of " + next.viewId() + "'s departed primary "
+                    + "that the group dropped");
+            return;
+        }
         view = next;
         serving = true;
         // executedHere survives the view change: an update this member sent is delivered in the old
@@ -168,7 +182,24 @@ public final class ReplicaCore {
         toExecute.clear();
         executedHere.clear();
         speculative.clear();
+        speculativeOwner = null;
         divergence.reset();
+    }
+
+    private void abandonSpeculation() {
+        serving = false;
+        view = null;
+        for (Key key : speculative.keySet()) {
+            List<Consumer<ClientResponse>> sinks = waiters.remove(key);
+            if (sinks != null) {
+                for (Consumer<ClientResponse> sink : sinks) {
+                    respond(sink, key, new StoredResult(ResponseStatus.RETRY,
+                            utf8("the replica is re-syncing its state; retry elsewhere")));
+                }
+            }
+        }
+        speculative.clear();
+        speculativeOwner = null;
     }
 
     /**
@@ -248,14 +279,16 @@ public final class ReplicaCore {
         }
         Key key = new Key(request.clientId(), request.sequence());
         SessionTable.Verdict verdict = state.classify(key.clientId(), key.sequence(), request.firstUnacknowledged());
-        if (verdict == SessionTable.Verdict.DUPLICATE) {
+        if (verdict == SessionTable.Verdict.DUPLICATE && !speculative.containsKey(key)) {
             observer.deduplicated();
             respond(sink, key, state.storedResult(key.clientId(), key.sequence()));
             return;
         }
         List<Consumer<ClientResponse>> already = waiters.get(key);
-        if (already != null) {
-            already.add(sink);
+        if (already != null || speculative.containsKey(key)) {
+            // In flight here already, or applied by this primary ahead of its delivery: the answer
+            // waits for the delivery, since the group could still drop an update not yet delivered.
+            waiters.computeIfAbsent(key, k -> new ArrayList<>()).add(sink);
             return;
         }
         waiters.computeIfAbsent(key, k -> new ArrayList<>()).add(sink);
@@ -297,13 +330,29 @@ public final class ReplicaCore {
     // =====================================================================================
 
     /**
-     * Writes the replicated state for a joiner (or a checkpoint): the applied state, then the
-     * requests still waiting for a handler, so that a joiner can take them over.
+     * Writes the replicated state for a joiner (or a checkpoint): a primary's updates applied ahead
+     * of delivery, the requests still waiting for a handler (so that a joiner can take them over),
+     * then the applied state.
      *
      * @param out where to write; not closed
      * @throws IOException if writing fails
      */
     public void writeSnapshot(DataOutputStream out) throws IOException {
+        // A primary's state may include updates not yet delivered (the joiner will see them
+        // delivered, or, if the group drops them, learn so at the next view and re-sync): they go
+        // with the state, so the joiner confirms them instead of applying them twice.
+        out.writeInt(speculative.size());
+        if (!speculative.isEmpty()) {
+            out.writeUTF(speculativeOwner.name());
+            out.writeLong(speculativeOwner.incarnation());
+            for (Map.Entry<Key, StoredResult> e : speculative.entrySet()) {
+                out.writeLong(e.getKey().clientId());
+                out.writeLong(e.getKey().sequence());
+                out.writeByte(e.getValue().status().ordinal());
+                out.writeInt(e.getValue().payload().length);
+                out.write(e.getValue().payload());
+            }
+        }
         out.writeInt(watched.size());
         for (Watched w : watched.values()) {
             out.writeUTF(w.origin().name());
@@ -322,6 +371,27 @@ public final class ReplicaCore {
      * @throws IOException if the bytes are not a replica snapshot
      */
     public void readSnapshot(DataInputStream in) throws IOException {
+        speculative.clear();
+        speculativeOwner = null;
+        int ahead = in.readInt();
+        if (ahead < 0) {
+            throw new IOException("negative update count " + ahead + " in a replica snapshot");
+        }
+        if (ahead > 0) {
+            speculativeOwner = MemberId.of(in.readUTF(), in.readLong());
+            ResponseStatus[] statuses = ResponseStatus.values();
+            for (int i = 0; i < ahead; i++) {
+                Key key = new Key(in.readLong(), in.readLong());
+                int status = in.readUnsignedByte();
+                int length = in.readInt();
+                if (status >= statuses.length || length < 0) {
+                    throw new IOException("bad update result in a replica snapshot");
+                }
+                byte[] payload = new byte[length];
+                in.readFully(payload);
+                speculative.put(key, new StoredResult(statuses[status], payload));
+            }
+        }
         watched.clear();
         int count = in.readInt();
         if (count < 0) {
@@ -396,7 +466,7 @@ public final class ReplicaCore {
         SessionTable.Verdict verdict = state.classify(key.clientId(), key.sequence(), r.firstUnacknowledged());
         if (verdict != SessionTable.Verdict.NEW) {
             // Already resolved (a retry of an applied command): whoever waits here gets the stored answer.
-            if (verdict == SessionTable.Verdict.DUPLICATE) {
+            if (verdict == SessionTable.Verdict.DUPLICATE && !speculative.containsKey(key)) {
                 observer.deduplicated();
                 resolveWaiters(key, state.storedResult(key.clientId(), key.sequence()));
             }
@@ -412,7 +482,7 @@ public final class ReplicaCore {
         Key key = new Key(u.clientId(), u.sequence());
         watched.remove(key);
         executedHere.remove(key);
-        StoredResult ahead = handler.equals(self) ? speculative.remove(key) : null;
+        StoredResult ahead = handler.equals(speculativeOwner) ? speculative.remove(key) : null;
         if (ahead != null) {
             // The primary applied this update when it produced it; now the group holds it everywhere.
             resolveWaiters(key, ahead);
@@ -469,6 +539,7 @@ public final class ReplicaCore {
             AppliedState.Outcome o = state.offer(self, view.viewId(), r.clientId(), r.sequence(),
                     r.firstUnacknowledged(), now, failed, update);
             speculative.put(key, o.result());
+            speculativeOwner = self;
             afterApply(o, r.clientId(), r.sequence());
         }
         output.multicast(DeliveryOrder.SAFE, EntryCodec.encode(new Entry.Update(r.clientId(), r.sequence(),

@@ -35,6 +35,15 @@ public interface ReplicaOutput {
      */
     void divergent(long index, long ownHash, long agreedHash);
 
+    /**
+     * This replica's state can no longer be trusted (it holds updates applied ahead of a delivery
+     * that the group dropped): leave the group and rejoin as a new incarnation, which receives
+     * the state afresh. Until then the core answers nothing from that state.
+     *
+     * @param reason why, for the log
+     */
+    void resync(String reason);
+
     /** @return the driver's clock in milliseconds; only recorded into entries, never read by the state machine */
     long nowMillis();
 
