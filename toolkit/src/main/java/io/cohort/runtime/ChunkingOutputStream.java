@@ -7,11 +7,17 @@ import java.util.Arrays;
 /**
  * Cuts what a {@code StateProvider} writes into fixed-size chunks and hands each to a sink as
  * soon as it is full; {@link #finish()} hands over the last (possibly empty) chunk marked last.
+ * Public so that the simulator's hosts stream state exactly as the runtime does.
  */
-final class ChunkingOutputStream extends OutputStream {
+public final class ChunkingOutputStream extends OutputStream {
 
     /** Receives chunks in order. */
-    interface Sink {
+    public interface Sink {
+        /**
+         * @param bytes the chunk
+         * @param last  whether it ends the stream
+         * @throws IOException if it cannot be passed on
+         */
         void chunk(byte[] bytes, boolean last) throws IOException;
     }
 
@@ -21,7 +27,11 @@ final class ChunkingOutputStream extends OutputStream {
     private long total;
     private boolean finished;
 
-    ChunkingOutputStream(int chunkBytes, Sink sink) {
+    /**
+     * @param chunkBytes size of every chunk but the last
+     * @param sink       receives the chunks
+     */
+    public ChunkingOutputStream(int chunkBytes, Sink sink) {
         this.buffer = new byte[chunkBytes];
         this.sink = sink;
     }
@@ -51,8 +61,13 @@ final class ChunkingOutputStream extends OutputStream {
         }
     }
 
-    /** Sends the rest as the last chunk. */
-    void finish() throws IOException {
+    /**
+     * Sends the rest as the last chunk. A stream that fails before this is never finished, so
+     * its receiver never takes a partial state for a whole one.
+     *
+     * @throws IOException if the sink fails
+     */
+    public void finish() throws IOException {
         if (!finished) {
             finished = true;
             emit(true);
@@ -60,7 +75,7 @@ final class ChunkingOutputStream extends OutputStream {
     }
 
     /** @return bytes written so far */
-    long total() {
+    public long total() {
         return total;
     }
 

@@ -18,6 +18,7 @@ import io.cohort.replication.core.ReplicaOutput;
 import io.cohort.replication.core.ReplicaSettings;
 import io.cohort.replication.wire.ClientRequest;
 import io.cohort.replication.wire.ClientResponse;
+import io.cohort.runtime.ChunkingOutputStream;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -351,7 +352,7 @@ final class ReplicaNode {
     /** Donor: the snapshot, preceded by who wrote it, streamed in small chunks as it is written. */
     private void streamState(MemberId joiner, long viewId) {
         GroupMember g = group;
-        SnapshotChunker chunks = new SnapshotChunker(STATE_CHUNK_BYTES,
+        ChunkingOutputStream chunks = new ChunkingOutputStream(STATE_CHUNK_BYTES,
                 (bytes, last) -> g.sendStateChunk(joiner, viewId, bytes, last));
         try {
             DataOutputStream out = new DataOutputStream(chunks);
@@ -359,7 +360,7 @@ final class ReplicaNode {
             out.writeLong(incarnation);
             replica.writeSnapshot(out);
             out.flush();
-            chunks.close();
+            chunks.finish();
         } catch (IOException e) {
             // As the real runtime does: a donor that cannot write the state leaves, and the next
             // view gives the joiner another donor. The unfinished stream is never completed.
