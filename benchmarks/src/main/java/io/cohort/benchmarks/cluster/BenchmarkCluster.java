@@ -1,13 +1,11 @@
 package io.cohort.benchmarks.cluster;
 
-import io.cohort.runtime.JvmFlags;
+import io.cohort.benchmarks.ChildJvm;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,23 +48,19 @@ final class BenchmarkCluster implements AutoCloseable {
         List<String> seeds = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                ports.add(s.getLocalPort());
-                seeds.add("127.0.0.1:" + s.getLocalPort());
-            }
+            int port = ChildJvm.freePort();
+            ports.add(port);
+            seeds.add("127.0.0.1:" + port);
         }
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         for (int i = 0; i < n; i++) {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(java);
-            cmd.addAll(JvmFlags.required());
-            cmd.addAll(List.of("-Xmx" + heap, "-XX:+UseParallelGC", "-Dcohort.clusterName=bench",
-                    "-Dcohort.memberName=b" + (i + 1), "-Dcohort.bindPort=" + ports.get(i),
+            List<String> options = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseParallelGC",
+                    "-Dcohort.clusterName=bench", "-Dcohort.memberName=b" + (i + 1),
+                    "-Dcohort.bindPort=" + ports.get(i),
                     "-Dcohort.seeds=" + String.join(",", seeds), "-Dbench.members=" + n,
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
-            cmd.addAll(extraProps);
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchmarkMember.class.getName()));
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            options.addAll(extraProps);
+            Process p = new ProcessBuilder(ChildJvm.command(options, BenchmarkMember.class))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             members.add(new Member("b" + (i + 1), p,
                     new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)),
                     new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8)));
