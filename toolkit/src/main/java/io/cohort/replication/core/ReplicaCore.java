@@ -126,9 +126,10 @@ public final class ReplicaCore {
             // The primary whose updates this state includes ahead of delivery is gone, and the flush
             // delivered all of its updates any survivor held: the rest were dropped, so this state
             // holds updates the group does not. Only a fresh state can repair it.
+            String reason = "this replica's state holds " + speculative.size() + " update(s) of " + speculativeOwner
+                    + ", which is not in view " + next.viewId() + ", that the group dropped";
             abandonSpeculation();
-            output.resync("this replica's state holds updates of " + next.viewId() + "'s departed primary "
-                    + "that the group dropped");
+            output.resync(reason);
             return;
         }
         view = next;
