@@ -90,7 +90,7 @@ public final class Replica implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.metrics = new ReplicaMetrics(b.registry, Tags.of("member", name));
+        this.metrics = new ReplicaMetrics(b.registry, Tags.of("member", name), name);
         this.core = new ReplicaCore(mode, b.machine, b.executor, settings, new GroupOutput(), metrics);
         this.group = Group.builder(config)
                 .meterRegistry(b.registry)

@@ -7,6 +7,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  * {@code member}; the others are bounded enums.
  */
 final class ReplicaMetrics implements ReplicaObserver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaMetrics.class);
 
     private final Counter submitted;
     private final Counter applied;
@@ -30,8 +35,11 @@ final class ReplicaMetrics implements ReplicaObserver {
     private final Counter checksMismatched;
     private final Counter divergences;
     private final Counter malformed;
+    private final Counter hashFailures;
+    private final String member;
 
-    ReplicaMetrics(MeterRegistry registry, Tags tags) {
+    ReplicaMetrics(MeterRegistry registry, Tags tags, String member) {
+        this.member = member;
         submitted = Counter.builder("cohort.replication.commands.submitted")
                 .description("Client commands accepted here and sent into the group").tags(tags).register(registry);
         applied = Counter.builder("cohort.replication.commands.applied")
@@ -65,6 +73,9 @@ final class ReplicaMetrics implements ReplicaObserver {
                 .tags(tags.and("outcome", "mismatch")).register(registry);
         divergences = Counter.builder("cohort.replication.divergence.detected")
                 .description("Times a majority agreed on a state hash different from this replica's")
+                .tags(tags).register(registry);
+        hashFailures = Counter.builder("cohort.replication.divergence.hash.failures")
+                .description("State hashes that could not be taken because writeSnapshot threw (check skipped)")
                 .tags(tags).register(registry);
         malformed = Counter.builder("cohort.replication.entries.malformed")
                 .description("Delivered group messages that were not replication entries (ignored)")
@@ -102,6 +113,13 @@ final class ReplicaMetrics implements ReplicaObserver {
     @Override
     public void divergenceCheck(boolean match) {
         (match ? checksMatched : checksMismatched).increment();
+    }
+
+    @Override
+    public void hashFailed(long index, RuntimeException failure) {
+        hashFailures.increment();
+        LOG.error("{}: could not hash the state at applied index {} (writeSnapshot threw); check skipped",
+                member, index, failure);
     }
 
     void divergent() {

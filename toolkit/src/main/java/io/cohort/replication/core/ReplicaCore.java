@@ -567,7 +567,15 @@ public final class ReplicaCore {
         observer.applied(clientId, sequence, index);
         if (settings.hashIntervalCommands() > 0 && index % settings.hashIntervalCommands() == 0
                 && o.result().status() == ResponseStatus.OK) {
-            long hash = state.hash();
+            long hash;
+            try {
+                hash = state.hash();
+            } catch (RuntimeException e) {
+                // The machine could not write its state: skip this check rather than abandon the
+                // delivery half-way (its clients would never be answered here).
+                observer.hashFailed(index, e);
+                return;
+            }
             observer.hashed(index, hash);
             output.multicast(DeliveryOrder.FIFO, EntryCodec.encode(new Entry.HashReport(index, hash)));
             if (view != null) {

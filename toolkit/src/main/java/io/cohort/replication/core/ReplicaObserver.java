@@ -60,4 +60,14 @@ public interface ReplicaObserver {
      */
     default void hashed(long index, long hash) {
     }
+
+    /**
+     * The state hash due at an applied index could not be taken: the state machine's
+     * {@code writeSnapshot} threw. The check is skipped; the command itself stays applied.
+     *
+     * @param index   the applied index
+     * @param failure what was thrown
+     */
+    default void hashFailed(long index, RuntimeException failure) {
+    }
 }
