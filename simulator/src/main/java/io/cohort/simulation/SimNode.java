@@ -25,9 +25,6 @@ import java.util.TreeSet;
  */
 final class SimNode {
 
-    /** Heartbeat period and the silence after which a member is suspected. */
-    static final long HEARTBEAT_MILLIS = 100;
-    static final long SUSPECT_AFTER_MILLIS = 700;
     /** Small chunks, so that even small states are streamed in several pieces. */
     static final int STATE_CHUNK_BYTES = 48;
 
@@ -42,7 +39,7 @@ final class SimNode {
     private final TreeSet<String> appState = new TreeSet<>();
     private final ByteArrayOutputStream incomingState = new ByteArrayOutputStream();
     private final Map<Long, String> localIds = new HashMap<>();
-    private final Map<MemberId, Long> lastHeard = new HashMap<>();
+    private final SimFailureDetector detector = new SimFailureDetector();
     private long sendCounter;
     /** A state transfer just completed: the next view installation is the joiner's first. */
     private boolean stateCompleted;
@@ -92,11 +89,11 @@ final class SimNode {
         appState.clear();
         incomingState.reset();
         localIds.clear();
-        lastHeard.clear();
+        detector.reset();
         sendCounter = 0;
         stateCompleted = false;
         long myIncarnation = incarnation;
-        sim.events().after(HEARTBEAT_MILLIS, () -> heartbeatTick(myIncarnation));
+        sim.events().after(SimFailureDetector.HEARTBEAT_MILLIS, () -> heartbeatTick(myIncarnation));
     }
 
     void crash() {
@@ -133,7 +130,7 @@ final class SimNode {
 
     void receiveHeartbeat(MemberId from) {
         if (up) {
-            lastHeard.put(from, sim.events().now());
+            detector.heardFrom(from, sim.events().now());
         }
     }
 
@@ -141,22 +138,10 @@ final class SimNode {
         if (!up || forIncarnation != incarnation || terminal()) {
             return;
         }
-        View view = core.view();
-        if (view != null) {
-            long now = sim.events().now();
-            for (MemberId m : view.members()) {
-                if (m.equals(core.self())) {
-                    continue;
-                }
-                sim.sendHeartbeat(this, m);
-                Long last = lastHeard.putIfAbsent(m, now);
-                if (last != null && now - last > SUSPECT_AFTER_MILLIS) {
-                    core.suspect(m);
-                }
-            }
+        if (detector.tick(core, sim.events().now(), m -> sim.sendHeartbeat(this, m))) {
             pump();
         }
-        sim.events().after(HEARTBEAT_MILLIS, () -> heartbeatTick(forIncarnation));
+        sim.events().after(SimFailureDetector.HEARTBEAT_MILLIS, () -> heartbeatTick(forIncarnation));
     }
 
     private void timer(long forIncarnation, io.cohort.protocol.TimerKind kind) {

@@ -19,6 +19,7 @@ import io.cohort.replication.core.ReplicaSettings;
 import io.cohort.replication.wire.ClientRequest;
 import io.cohort.replication.wire.ClientResponse;
 import io.cohort.runtime.ChunkingOutputStream;
+import io.cohort.simulation.SimFailureDetector;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -27,10 +28,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -42,9 +41,6 @@ import java.util.function.Consumer;
  */
 final class ReplicaNode {
 
-    /** Heartbeat period and the silence after which a member is suspected (as in the protocol simulator). */
-    static final long HEARTBEAT_MILLIS = 100;
-    static final long SUSPECT_AFTER_MILLIS = 700;
     /** Small chunks, so that every snapshot travels in several pieces. */
     static final int STATE_CHUNK_BYTES = 64;
     /** How long a linearizable read's confirmation round may take before the host fails it. */
@@ -71,7 +67,7 @@ final class ReplicaNode {
     private boolean up;
     /** Leaving because the core found this replica diverged: comes straight back as the next incarnation. */
     private boolean rejoining;
-    private final Map<MemberId, Long> lastHeard = new HashMap<>();
+    private final SimFailureDetector detector = new SimFailureDetector();
     private final ByteArrayOutputStream incomingState = new ByteArrayOutputStream();
     private final Set<Long> openRounds = new HashSet<>();
     /** Applied index of the last apply seen: an apply that does not move it was a failed execution. */
@@ -146,7 +142,7 @@ final class ReplicaNode {
         replica.onIncarnation(self);
         up = true;
         rejoining = false;
-        lastHeard.clear();
+        detector.reset();
         incomingState.reset();
         openRounds.clear();
         lastIndex = 0;
@@ -154,7 +150,7 @@ final class ReplicaNode {
         speculative.clear();
         brokenInvariants.clear();
         long mine = incarnation;
-        sim.events().after(HEARTBEAT_MILLIS, () -> heartbeatTick(mine));
+        sim.events().after(SimFailureDetector.HEARTBEAT_MILLIS, () -> heartbeatTick(mine));
     }
 
     /** The process dies: nothing it held survives, and nobody waiting on it hears back. */
@@ -222,7 +218,7 @@ final class ReplicaNode {
 
     void receiveHeartbeat(MemberId from) {
         if (up) {
-            lastHeard.put(from, sim.events().now());
+            detector.heardFrom(from, sim.events().now());
         }
     }
 
@@ -230,22 +226,10 @@ final class ReplicaNode {
         if (!up || forIncarnation != incarnation || terminal()) {
             return;
         }
-        View view = group.view();
-        if (view != null) {
-            long now = sim.events().now();
-            for (MemberId m : view.members()) {
-                if (m.equals(group.self())) {
-                    continue;
-                }
-                sim.sendHeartbeat(this, m);
-                Long last = lastHeard.putIfAbsent(m, now);
-                if (last != null && now - last > SUSPECT_AFTER_MILLIS) {
-                    group.suspect(m);
-                }
-            }
+        if (detector.tick(group, sim.events().now(), m -> sim.sendHeartbeat(this, m))) {
             pump();
         }
-        sim.events().after(HEARTBEAT_MILLIS, () -> heartbeatTick(forIncarnation));
+        sim.events().after(SimFailureDetector.HEARTBEAT_MILLIS, () -> heartbeatTick(forIncarnation));
     }
 
     private void timer(long forIncarnation, TimerKind kind) {
