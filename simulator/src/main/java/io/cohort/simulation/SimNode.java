@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * recording of everything it does into the run's {@link History}. It plays the role the real
  * runtime plays: it carries out the core's effects.
  */
-final class SimNode {
+final class SimNode implements SimHost {
 
     /** Small chunks, so that even small states are streamed in several pieces. */
     static final int STATE_CHUNK_BYTES = 48;
@@ -51,11 +51,13 @@ final class SimNode {
         this.history = history;
     }
 
-    String name() {
+    @Override
+    public String name() {
         return name;
     }
 
-    boolean up() {
+    @Override
+    public boolean up() {
         return up;
     }
 
@@ -63,7 +65,8 @@ final class SimNode {
         return core;
     }
 
-    MemberId id() {
+    @Override
+    public MemberId id() {
         return core == null ? null : core.self();
     }
 
@@ -120,7 +123,8 @@ final class SimNode {
     // ------------------------------------------------------------------ inputs
 
     /** A frame reaches whichever incarnation runs on this host now; its core checks the address. */
-    void receiveFrame(byte[] bytes) {
+    @Override
+    public void receiveFrame(byte[] bytes) {
         if (!up || terminal()) {
             return;
         }
@@ -128,7 +132,8 @@ final class SimNode {
         pump();
     }
 
-    void receiveHeartbeat(MemberId from) {
+    @Override
+    public void receiveHeartbeat(MemberId from) {
         if (up) {
             detector.heardFrom(from, sim.events().now());
         }

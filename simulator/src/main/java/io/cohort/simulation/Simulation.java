@@ -35,6 +35,7 @@ public final class Simulation {
     private final SplittableRandom random;
     private final EventQueue events = new EventQueue();
     private final SimNetwork network;
+    private final HostRouter<SimNode> router;
     private final History history = new History();
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final ProtocolConfig config;
@@ -59,6 +60,7 @@ public final class Simulation {
         this.scenario = scenario;
         this.random = new SplittableRandom(scenario.seed() ^ 0x5DEECE66DL);
         this.network = new SimNetwork(events, random, scenario);
+        this.router = new HostRouter<>(network, nodes::get, nodes::values);
         this.config = ProtocolConfig.defaults().withVariant(scenario.variant());
     }
 
@@ -137,32 +139,15 @@ public final class Simulation {
     // ------------------------------------------------------------------ network plumbing
 
     void sendFrame(SimNode from, MemberId to, byte[] frame) {
-        SimNode target = nodes.get(to.name());
-        if (target == null) {
-            return;
-        }
-        network.send(from.name(), to.name(), frame, target::receiveFrame);
+        router.sendFrame(from, to, frame);
     }
 
     void sendToSeeds(SimNode from, byte[] frame) {
-        for (SimNode target : nodes.values()) {
-            if (target != from && target.up() && target.id() != null) {
-                network.send(from.name(), target.name(), frame, target::receiveFrame);
-            }
-        }
+        router.sendToSeeds(from, frame);
     }
 
     void sendHeartbeat(SimNode from, MemberId to) {
-        SimNode target = nodes.get(to.name());
-        if (target == null) {
-            return;
-        }
-        MemberId sender = from.id();
-        network.send(from.name(), to.name(), new byte[0], bytes -> {
-            if (target.id() != null && target.id().equals(to)) {
-                target.receiveHeartbeat(sender);
-            }
-        });
+        router.sendHeartbeat(from, to);
     }
 
     /** A crashed, excluded or departed host comes back as a new incarnation a little later. */

@@ -20,6 +20,7 @@ import io.cohort.replication.wire.ClientRequest;
 import io.cohort.replication.wire.ClientResponse;
 import io.cohort.runtime.ChunkingOutputStream;
 import io.cohort.simulation.SimFailureDetector;
+import io.cohort.simulation.SimHost;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -39,7 +40,7 @@ import java.util.function.Consumer;
  * in small chunks, and the recording of what the replica applies and answers. It plays the part
  * the real runtime plays: it carries out the protocol core's effects and feeds the replica core.
  */
-final class ReplicaNode {
+final class ReplicaNode implements SimHost {
 
     /** Small chunks, so that every snapshot travels in several pieces. */
     static final int STATE_CHUNK_BYTES = 64;
@@ -85,11 +86,13 @@ final class ReplicaNode {
         this.clockSkew = clockSkew;
     }
 
-    String name() {
+    @Override
+    public String name() {
         return name;
     }
 
-    boolean up() {
+    @Override
+    public boolean up() {
         return up;
     }
 
@@ -101,7 +104,8 @@ final class ReplicaNode {
         return replica;
     }
 
-    MemberId id() {
+    @Override
+    public MemberId id() {
         return group == null ? null : group.self();
     }
 
@@ -208,7 +212,8 @@ final class ReplicaNode {
     // ------------------------------------------------------------------ network and timers
 
     /** A frame reaches whichever incarnation runs on this host now; its core checks the address. */
-    void receiveFrame(byte[] bytes) {
+    @Override
+    public void receiveFrame(byte[] bytes) {
         if (!up || terminal()) {
             return;
         }
@@ -216,7 +221,8 @@ final class ReplicaNode {
         pump();
     }
 
-    void receiveHeartbeat(MemberId from) {
+    @Override
+    public void receiveHeartbeat(MemberId from) {
         if (up) {
             detector.heardFrom(from, sim.events().now());
         }

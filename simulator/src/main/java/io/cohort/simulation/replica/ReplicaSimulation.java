@@ -6,6 +6,7 @@ import io.cohort.protocol.ProtocolConfig;
 import io.cohort.replication.ReadConsistency;
 import io.cohort.replication.core.ReplicaSettings;
 import io.cohort.simulation.EventQueue;
+import io.cohort.simulation.HostRouter;
 import io.cohort.simulation.SimNetwork;
 
 import java.util.ArrayList;
@@ -68,6 +69,7 @@ public final class ReplicaSimulation {
     private final SplittableRandom random;
     private final EventQueue events = new EventQueue();
     private final SimNetwork network;
+    private final HostRouter<ReplicaNode> router;
     private final ReplicaHistory history = new ReplicaHistory();
     private final Map<String, ReplicaNode> nodes = new LinkedHashMap<>();
     private final List<ReplicaNode> nodeList = new ArrayList<>();
@@ -93,6 +95,7 @@ public final class ReplicaSimulation {
         this.workload = workload;
         this.random = new SplittableRandom(scenario.seed() ^ 0x7E57C0DE5EEDL);
         this.network = new SimNetwork(events, random, scenario.lossRate(), scenario.duplicateRate(), scenario.slowRate());
+        this.router = new HostRouter<>(network, nodes::get, () -> nodeList);
         this.nemesis = new ReplicaNemesis(this, random.split(), scenario.config().faults());
         this.config = ProtocolConfig.defaults().withVariant(scenario.config().variant());
         this.settings = ReplicaSettings.defaults().withHashInterval(scenario.hashInterval());
@@ -304,31 +307,15 @@ public final class ReplicaSimulation {
     }
 
     void sendFrame(ReplicaNode from, MemberId to, byte[] frame) {
-        ReplicaNode target = nodes.get(to.name());
-        if (target != null) {
-            network.send(from.name(), to.name(), frame, target::receiveFrame);
-        }
+        router.sendFrame(from, to, frame);
     }
 
     void sendToSeeds(ReplicaNode from, byte[] frame) {
-        for (ReplicaNode target : nodeList) {
-            if (target != from && target.up() && target.id() != null) {
-                network.send(from.name(), target.name(), frame, target::receiveFrame);
-            }
-        }
+        router.sendToSeeds(from, frame);
     }
 
     void sendHeartbeat(ReplicaNode from, MemberId to) {
-        ReplicaNode target = nodes.get(to.name());
-        if (target == null) {
-            return;
-        }
-        MemberId sender = from.id();
-        network.send(from.name(), to.name(), new byte[0], bytes -> {
-            if (target.id() != null && target.id().equals(to)) {
-                target.receiveHeartbeat(sender);
-            }
-        });
+        router.sendHeartbeat(from, to);
     }
 
     void delivered() {
