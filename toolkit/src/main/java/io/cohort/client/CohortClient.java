@@ -545,11 +545,7 @@ public final class CohortClient implements AutoCloseable {
          * @return this builder
          */
         public Builder maxFrameBytes(int maxFrameBytes) {
-            if (maxFrameBytes < ClientFrameCodec.MIN_MAX_FRAME_BYTES) {
-                throw new IllegalArgumentException("maxFrameBytes " + maxFrameBytes + " < "
-                        + ClientFrameCodec.MIN_MAX_FRAME_BYTES);
-            }
-            this.maxFrameBytes = maxFrameBytes;
+            this.maxFrameBytes = ClientFrameCodec.checkMaxFrameBytes(maxFrameBytes);
             return this;
         }
 

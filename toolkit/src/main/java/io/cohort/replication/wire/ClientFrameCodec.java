@@ -43,6 +43,18 @@ public final class ClientFrameCodec {
     /** The smallest maximum frame size that still fits a request with an empty payload. */
     public static final int MIN_MAX_FRAME_BYTES = 64;
 
+    /**
+     * @param maxFrameBytes a configured frame limit
+     * @return it, if at least {@link #MIN_MAX_FRAME_BYTES}
+     * @throws IllegalArgumentException otherwise
+     */
+    public static int checkMaxFrameBytes(int maxFrameBytes) {
+        if (maxFrameBytes < MIN_MAX_FRAME_BYTES) {
+            throw new IllegalArgumentException("maxFrameBytes " + maxFrameBytes + " < " + MIN_MAX_FRAME_BYTES);
+        }
+        return maxFrameBytes;
+    }
+
     /** "CCLI": distinct from the peer transport's "COHR", so the two ports cannot be confused. */
     static final int MAGIC = 0x43434C49;
     static final byte VERSION = 1;
