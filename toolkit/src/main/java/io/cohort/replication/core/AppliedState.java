@@ -75,22 +75,35 @@ public final class AppliedState {
                 sessions.record(clientId, sequence, firstUnacknowledged, logicalTimeMillis, result);
                 return new Outcome(verdict, result);
             }
-            case DUPLICATE -> {
-                StoredResult stored = sessions.result(clientId, sequence);
+            case DUPLICATE, FORGOTTEN -> {
+                StoredResult answer = answerFor(verdict, clientId, sequence);
                 sessions.touch(clientId, firstUnacknowledged, logicalTimeMillis);
-                return new Outcome(verdict, stored);
-            }
-            case FORGOTTEN -> {
-                sessions.touch(clientId, firstUnacknowledged, logicalTimeMillis);
-                return new Outcome(verdict, new StoredResult(ResponseStatus.REJECTED,
-                        utf8("command " + sequence + " of client " + clientId + " was already acknowledged")));
+                return new Outcome(verdict, answer);
             }
             default -> {
-                return new Outcome(verdict, new StoredResult(ResponseStatus.SESSION_EXPIRED,
-                        utf8("the session of client " + clientId + " expired; command " + sequence
-                                + " may or may not have been applied before")));
+                return new Outcome(verdict, answerFor(verdict, clientId, sequence));
             }
         }
+    }
+
+    /**
+     * The answer for a command the session table has already decided on, without changing anything.
+     *
+     * @param verdict  DUPLICATE, FORGOTTEN or EXPIRED
+     * @param clientId the session
+     * @param sequence the command's number
+     * @return the stored result, or the refusal
+     */
+    public StoredResult answerFor(SessionTable.Verdict verdict, long clientId, long sequence) {
+        return switch (verdict) {
+            case DUPLICATE -> sessions.result(clientId, sequence);
+            case FORGOTTEN -> new StoredResult(ResponseStatus.REJECTED,
+                    utf8("command " + sequence + " of client " + clientId + " was already acknowledged"));
+            case EXPIRED -> new StoredResult(ResponseStatus.SESSION_EXPIRED,
+                    utf8("the session of client " + clientId + " expired; command " + sequence
+                            + " may or may not have been applied before"));
+            case NEW -> throw new IllegalArgumentException("a new command has no answer yet");
+        };
     }
 
     private StoredResult applyToMachine(CommandContext context, byte[] payload) {
@@ -112,14 +125,6 @@ public final class AppliedState {
         return sessions.classify(clientId, sequence, firstUnacknowledged);
     }
 
-    /**
-     * @param clientId a session
-     * @param sequence a command the table holds
-     * @return its stored result, or null
-     */
-    public StoredResult storedResult(long clientId, long sequence) {
-        return sessions.result(clientId, sequence);
-    }
 
     /**
      * Context for executing a request whose update will be applied after {@code ahead} updates

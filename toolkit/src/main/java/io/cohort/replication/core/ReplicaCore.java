@@ -279,20 +279,18 @@ public final class ReplicaCore {
             return;
         }
         Key key = new Key(request.clientId(), request.sequence());
-        SessionTable.Verdict verdict = state.classify(key.clientId(), key.sequence(), request.firstUnacknowledged());
-        if (verdict == SessionTable.Verdict.DUPLICATE && !speculative.containsKey(key)) {
-            observer.deduplicated();
-            respond(sink, key, state.storedResult(key.clientId(), key.sequence()));
+        StoredResult settled = settledAnswer(key, request.firstUnacknowledged());
+        if (settled != null) {
+            respond(sink, key, settled);
             return;
         }
-        List<Consumer<ClientResponse>> already = waiters.get(key);
-        if (already != null || speculative.containsKey(key)) {
-            // In flight here already, or applied by this primary ahead of its delivery: the answer
-            // waits for the delivery, since the group could still drop an update not yet delivered.
-            waiters.computeIfAbsent(key, k -> new ArrayList<>()).add(sink);
-            return;
-        }
+        // In flight here already, or applied by this primary ahead of its delivery: the answer
+        // comes with the delivery (the group could still drop an update not yet delivered).
+        boolean inFlight = waiters.containsKey(key) || speculative.containsKey(key);
         waiters.computeIfAbsent(key, k -> new ArrayList<>()).add(sink);
+        if (inFlight) {
+            return;
+        }
         observer.submitted();
         long now = output.nowMillis();
         if (mode == ReplicationMode.ACTIVE) {
@@ -464,19 +462,40 @@ public final class ReplicaCore {
 
     private void onRequest(MemberId origin, Entry.Request r) {
         Key key = new Key(r.clientId(), r.sequence());
-        SessionTable.Verdict verdict = state.classify(key.clientId(), key.sequence(), r.firstUnacknowledged());
-        if (verdict != SessionTable.Verdict.NEW) {
-            // Already resolved (a retry of an applied command): whoever waits here gets the stored answer.
-            if (verdict == SessionTable.Verdict.DUPLICATE && !speculative.containsKey(key)) {
-                observer.deduplicated();
-                resolveWaiters(key, state.storedResult(key.clientId(), key.sequence()));
-            }
+        StoredResult settled = settledAnswer(key, r.firstUnacknowledged());
+        if (settled != null) {
+            // Already decided (a retry of an applied command): whoever waits here gets that answer.
+            resolveWaiters(key, settled);
+            return;
+        }
+        if (state.classify(key.clientId(), key.sequence(), r.firstUnacknowledged()) != SessionTable.Verdict.NEW) {
+            // Applied ahead of delivery by the primary (answered when its update is delivered), or
+            // looks expired here: the client's retry decides it once this replica has caught up.
             return;
         }
         if (watched.putIfAbsent(key, new Watched(origin, r)) == null && view != null && self.equals(handlerOf(key))) {
             toExecute.add(key);
             executePending();
         }
+    }
+
+    /**
+     * The answer for a command this replica's session table has settled for good (applied, or
+     * applied and acknowledged), or null: the command is new here, was applied here only ahead of
+     * its delivery (its answer waits for the delivery), or looks expired, which a replica lagging
+     * behind the client's first command also sees, so only the log can decide it. Reads the table
+     * without changing it: requests reach replicas in different orders.
+     */
+    private StoredResult settledAnswer(Key key, long firstUnacknowledged) {
+        SessionTable.Verdict verdict = state.classify(key.clientId(), key.sequence(), firstUnacknowledged);
+        if (verdict == SessionTable.Verdict.NEW || verdict == SessionTable.Verdict.EXPIRED
+                || speculative.containsKey(key)) {
+            return null;
+        }
+        if (verdict == SessionTable.Verdict.DUPLICATE) {
+            observer.deduplicated();
+        }
+        return state.answerFor(verdict, key.clientId(), key.sequence());
     }
 
     private void onUpdate(MemberId handler, long viewId, Entry.Update u) {
