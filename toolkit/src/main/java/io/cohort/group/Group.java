@@ -8,7 +8,6 @@ import io.cohort.config.CohortConfig;
 import io.cohort.runtime.MemberRuntime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * A process group member running over TCP: the embedding API of Cohort.
@@ -231,6 +231,7 @@ public final class Group implements AutoCloseable {
         private StateConsumer stateConsumer;
         private boolean rejoinAfterExclusion = true;
         private LinkFilter linkFilter = LinkFilter.OPEN;
+        private Supplier<byte[]> joinHint = () -> new byte[0];
 
         private Builder(CohortConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -302,6 +303,19 @@ public final class Group implements AutoCloseable {
         }
 
         /**
+         * Bytes sent with every join request and handed to the donor as
+         * {@link StateRequest#joinerHint()}: for example how much of the state this member still
+         * has on disk after a restart. Read once per join (and rejoin), on the protocol thread.
+         *
+         * @param hint supplies the hint, at most 1024 bytes; must be thread-safe
+         * @return this
+         */
+        public Builder joinHint(Supplier<byte[]> hint) {
+            this.joinHint = Objects.requireNonNull(hint, "hint");
+            return this;
+        }
+
+        /**
          * Binds the port and starts the threads; call {@link Group#joinAsync()} to take part.
          *
          * @return the group member
@@ -312,6 +326,7 @@ public final class Group implements AutoCloseable {
             MemberRuntime runtime = MemberRuntime.start(config, registry, applicationExecutor, listeners, provider,
                     consumer, rejoinAfterExclusion);
             runtime.linkFilter(linkFilter);
+            runtime.joinHint(joinHint);
             return new Group(runtime);
         }
     }

@@ -43,9 +43,11 @@ public sealed interface Effect {
 
     /**
      * Donor: take a snapshot of the application state now, exactly here in the effect sequence,
-     * and stream it with {@link GroupMember#sendStateChunk}.
+     * and stream it with {@link GroupMember#sendStateChunk}. {@code joinerHint} is what the joiner
+     * passed to {@link GroupMember#join(byte[])} (empty if nothing), for example how much of the
+     * state it still holds, so that the donor can send less.
      */
-    record SnapshotRequested(MemberId joiner, long viewId) implements Effect {
+    record SnapshotRequested(MemberId joiner, long viewId, byte[] joinerHint) implements Effect {
     }
 
     /** Joiner: the next piece of the state for view {@code viewId}; offset 0 starts a new state. */

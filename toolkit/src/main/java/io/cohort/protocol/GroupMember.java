@@ -8,9 +8,9 @@ import io.cohort.protocol.ProtocolCounters.Kind;
 import io.cohort.protocol.link.LinkTable;
 import io.cohort.protocol.link.ReliableLink;
 import io.cohort.protocol.membership.LeaderAttempt;
-import io.cohort.protocol.membership.ViewConfirmations;
 import io.cohort.protocol.membership.ProposalCheck;
 import io.cohort.protocol.membership.ProposalPlanner;
+import io.cohort.protocol.membership.ViewConfirmations;
 import io.cohort.protocol.multicast.ViewMessages;
 import io.cohort.protocol.wire.Frame;
 import io.cohort.protocol.wire.FrameCodec;
@@ -19,12 +19,13 @@ import io.cohort.protocol.wire.MulticastMessage;
 import io.cohort.protocol.wire.Proposal;
 import io.cohort.protocol.wire.ProtocolMessage;
 import io.cohort.protocol.wire.Report;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -103,6 +104,10 @@ public final class GroupMember {
     private final Set<MemberId> suspected = new LinkedHashSet<>();
     private final Set<MemberId> leaving = new LinkedHashSet<>();
     private final LinkedHashSet<MemberId> pendingJoiners = new LinkedHashSet<>();
+    /** State hints of joiners (pending, or in the view while they still wait for state). */
+    private final Map<MemberId, byte[]> joinHints = new HashMap<>();
+    private static final byte[] NO_HINT = new byte[0];
+    private byte[] ownJoinHint = NO_HINT;
     /** Another member suspects this one: it will be excluded, so it must not lead. */
     private boolean doomed;
     private boolean leaveRequested;
@@ -164,11 +169,24 @@ public final class GroupMember {
         settle();
     }
 
-    /** Asks the seeds to let this incarnation in; retried until it is in a view. */
+    /** Asks the seeds to let this incarnation in, with no state hint; retried until it is in a view. */
     public void join() {
+        join(NO_HINT);
+    }
+
+    /**
+     * Asks the seeds to let this incarnation in; retried until it is in a view.
+     *
+     * @param stateHint opaque bytes handed to the donor with {@link Effect.SnapshotRequested} (at
+     *                  most {@link FrameCodec#MAX_STATE_HINT_BYTES}), for example the position up to
+     *                  which this member still holds the state on disk
+     */
+    public void join(byte[] stateHint) {
+        FrameCodec.checkHint(Objects.requireNonNull(stateHint, "stateHint"));
         requireStatus(Status.IDLE);
         status = Status.JOINING;
-        effects.add(new Effect.SendToSeeds(FrameCodec.encodeJoinRequest(self)));
+        ownJoinHint = stateHint.clone();
+        effects.add(new Effect.SendToSeeds(FrameCodec.encodeJoinRequest(self, ownJoinHint)));
         setJoinTimer();
         settle();
     }
@@ -278,7 +296,7 @@ public final class GroupMember {
             return;
         }
         switch (frame.kind()) {
-            case JOIN_REQUEST -> onJoinRequest(frame.from());
+            case JOIN_REQUEST -> onJoinRequest(frame.from(), frame.stateHint());
             case EXCLUDED_NOTICE -> onExcludedNotice(frame.viewId());
             case LINK_ACK -> {
                 ReliableLink link = links.existing(frame.from());
@@ -326,7 +344,7 @@ public final class GroupMember {
             case JOIN_RETRY -> {
                 joinTimerSet = false;
                 if (status == Status.JOINING) {
-                    effects.add(new Effect.SendToSeeds(FrameCodec.encodeJoinRequest(self)));
+                    effects.add(new Effect.SendToSeeds(FrameCodec.encodeJoinRequest(self, ownJoinHint)));
                     setJoinTimer();
                 }
             }
@@ -497,7 +515,7 @@ public final class GroupMember {
             leaving.add(from);
             maybeLead();
         } else if (m instanceof ProtocolMessage.JoinForward j) {
-            considerJoiner(j.joiner(), false);
+            considerJoiner(j.joiner(), j.stateHint(), false);
         } else if (m instanceof ProtocolMessage.Prepare p) {
             onPrepare(from, p);
         } else if (m instanceof ProtocolMessage.Promise p) {
@@ -588,7 +606,7 @@ public final class GroupMember {
     // Membership: joins, suspicions, leaves, exclusion
     // =====================================================================================
 
-    private void onJoinRequest(MemberId joiner) {
+    private void onJoinRequest(MemberId joiner, byte[] stateHint) {
         if (status != Status.MEMBER || view.contains(joiner)) {
             return;
         }
@@ -597,13 +615,14 @@ public final class GroupMember {
             sendExcludedNotice(joiner);
             return;
         }
-        considerJoiner(joiner, true);
+        considerJoiner(joiner, stateHint, true);
     }
 
-    private void considerJoiner(MemberId joiner, boolean forward) {
+    private void considerJoiner(MemberId joiner, byte[] stateHint, boolean forward) {
         if (view.contains(joiner) || isDeparted(joiner) || suspected.contains(joiner)) {
             return;
         }
+        joinHints.put(joiner, stateHint);
         // A new incarnation asking in means the old one is gone: suspect it.
         for (MemberId member : view.members()) {
             if (member.name().equals(joiner.name()) && member.incarnation() < joiner.incarnation()) {
@@ -615,7 +634,7 @@ public final class GroupMember {
         // lost with a leader that fails, or arrive after the view it was meant for.
         MemberId leader = currentLeader();
         if (forward && leader != null && !leader.equals(self)) {
-            sendTo(leader, new ProtocolMessage.JoinForward(view.viewId(), joiner));
+            sendTo(leader, new ProtocolMessage.JoinForward(view.viewId(), joiner, stateHint));
         }
         maybeLead();
     }
@@ -825,7 +844,8 @@ public final class GroupMember {
         }
         ProtocolMessage.Promise adopted = attempt.highestAccepted();
         Proposal proposal = adopted != null ? adopted.acceptedProposal()
-                : ProposalPlanner.plan(view, attempt.promises(), suspected, leaving, pendingJoiners, messages.computeCut());
+                : withHints(ProposalPlanner.plan(view, attempt.promises(), suspected, leaving, pendingJoiners,
+                        messages.computeCut()));
         if (proposal == null) {
             // No member with state promised: nobody could give the next view its state.
             return;
@@ -1134,6 +1154,7 @@ public final class GroupMember {
         doomed = false;
         donorOffsets.clear();
         pendingJoiners.removeIf(j -> next.contains(j) || isDeparted(j));
+        joinHints.keySet().removeIf(j -> !next.contains(j) && !pendingJoiners.contains(j));
         // Keep the links to members that just left cleanly until the next view: the commit that
         // tells them they are out must still be retransmitted if it was lost.
         Set<MemberId> keep = new HashSet<>(next.members());
@@ -1148,6 +1169,10 @@ public final class GroupMember {
         links.retainOnly(keep);
     }
 
+    private Proposal withHints(Proposal planned) {
+        return planned == null ? null : planned.withJoinerHints(j -> joinHints.getOrDefault(j, NO_HINT));
+    }
+
     private void awaitState(Proposal p) {
         stateViewId = p.newViewId();
         expectedDonor = p.donorFor(self);
@@ -1157,7 +1182,7 @@ public final class GroupMember {
     private void requestSnapshots(Proposal p) {
         for (int i = 0; i < p.joiners().size(); i++) {
             if (p.donors().get(i).equals(self)) {
-                effects.add(new Effect.SnapshotRequested(p.joiners().get(i), p.newViewId()));
+                effects.add(new Effect.SnapshotRequested(p.joiners().get(i), p.newViewId(), p.joinerHints().get(i)));
             }
         }
     }

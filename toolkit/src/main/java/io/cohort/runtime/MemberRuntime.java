@@ -9,9 +9,10 @@ import io.cohort.config.CohortConfig;
 import io.cohort.group.GroupListener;
 import io.cohort.group.LinkFilter;
 import io.cohort.group.MulticastException;
-import io.cohort.group.ViewNotConfirmedException;
 import io.cohort.group.StateConsumer;
 import io.cohort.group.StateProvider;
+import io.cohort.group.StateRequest;
+import io.cohort.group.ViewNotConfirmedException;
 import io.cohort.metrics.GroupMetrics;
 import io.cohort.metrics.TransportMetrics;
 import io.cohort.protocol.Effect;
@@ -19,6 +20,7 @@ import io.cohort.protocol.GroupMember;
 import io.cohort.protocol.ProtocolConfig;
 import io.cohort.protocol.ProtocolCounters;
 import io.cohort.protocol.ProtocolVariant;
+import io.cohort.protocol.wire.FrameCodec;
 import io.cohort.transport.DiscoveryStatus;
 import io.cohort.transport.Endpoint;
 import io.cohort.transport.NettyTransport;
@@ -29,7 +31,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,6 +53,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Runs one group member: drives its sans-IO protocol core from a {@link ProtocolLoop}, carries
@@ -82,6 +84,7 @@ public final class MemberRuntime implements TransportListener {
     private final ProtocolConfig protocolConfig;
     private final List<GroupListener> listeners;
     private final StateProvider stateProvider;
+    private volatile Supplier<byte[]> joinHint = () -> new byte[0];
     private final StateConsumer stateConsumer;
     private final boolean rejoinAfterExclusion;
     private final GroupMetrics metrics;
@@ -419,6 +422,14 @@ public final class MemberRuntime implements TransportListener {
         this.linkFilter = filter;
     }
 
+    /**
+     * @param hint supplies the state hint sent with each join request (read once per join, on the
+     *             protocol thread; must be thread-safe and at most {@link FrameCodec#MAX_STATE_HINT_BYTES})
+     */
+    public void joinHint(Supplier<byte[]> hint) {
+        this.joinHint = hint;
+    }
+
     @Override
     public void onAlive(PeerIdentity peer) {
         if (linkFilter.allows(peer.name())) {
@@ -566,7 +577,7 @@ public final class MemberRuntime implements TransportListener {
                 LOG.info("{}: found a group; joining", self);
                 phase = Phase.JOINING;
                 memberSeenNanos = now;
-                core.join();
+                core.join(joinHint.get());
                 loop.schedule(discoveryRoundMillis(), this::discoveryRound);
             }
             case BOOTSTRAP -> {
@@ -691,7 +702,7 @@ public final class MemberRuntime implements TransportListener {
             }
         } else if (effect instanceof Effect.SnapshotRequested r) {
             GroupMember donorCore = core;
-            app.execute(() -> streamState(donorCore, r.joiner(), r.viewId()));
+            app.execute(() -> streamState(donorCore, new StateRequest(r.joiner(), r.viewId(), r.joinerHint())));
         } else if (effect instanceof Effect.StateChunkReceived c) {
             stateChunk(c);
         } else if (effect instanceof Effect.Excluded x) {
@@ -818,7 +829,9 @@ public final class MemberRuntime implements TransportListener {
     }
 
     /** Donor side, on the application executor: writes the state in chunks handed to the protocol thread. */
-    private void streamState(GroupMember donorCore, MemberId joiner, long viewId) {
+    private void streamState(GroupMember donorCore, StateRequest request) {
+        MemberId joiner = request.joiner();
+        long viewId = request.viewId();
         long start = System.nanoTime();
         Semaphore inFlight = new Semaphore(STATE_CHUNKS_IN_FLIGHT);
         ChunkingOutputStream out = new ChunkingOutputStream(config.stateChunkBytes(), (bytes, last) -> {
@@ -843,7 +856,7 @@ public final class MemberRuntime implements TransportListener {
             });
         });
         try {
-            stateProvider.writeState(out);
+            stateProvider.writeState(out, request);
             out.finish();
             metrics.stateBytes(GroupMetrics.Role.DONOR, out.total());
             metrics.stateDuration(GroupMetrics.Role.DONOR, System.nanoTime() - start);

@@ -138,7 +138,7 @@ class BadInputIsIgnoredTest {
         for (ProtocolMessage m : rareMessages()) {
             frames.add(new Net.Wire("a", "b", FrameCodec.encodeReliable(A, B, 1_000, 0, FrameCodec.encodeMessage(m))));
         }
-        frames.add(new Net.Wire("a", "b", FrameCodec.encodeJoinRequest(MemberId.of("newcomer", 1))));
+        frames.add(new Net.Wire("a", "b", FrameCodec.encodeJoinRequest(MemberId.of("newcomer", 1), new byte[] {1, 2, 3})));
         frames.add(new Net.Wire("a", "b", FrameCodec.encodeExcludedNotice(A, B, 7)));
         assertThat(frames).hasSizeGreaterThan(15);
 
@@ -504,7 +504,7 @@ class BadInputIsIgnoredTest {
         return List.of(
                 new ProtocolMessage.Suspect(1, C),
                 new ProtocolMessage.Leave(1),
-                new ProtocolMessage.JoinForward(1, MemberId.of("d", 1)),
+                new ProtocolMessage.JoinForward(1, MemberId.of("d", 1), new byte[] {7}),
                 new ProtocolMessage.Prepare(1, 17, frontiers, 3),
                 new ProtocolMessage.Promise(1, 17, new Report(frontiers, 3, true), 9, proposal, bundle),
                 new ProtocolMessage.Nack(1, 33),

@@ -12,9 +12,17 @@ import io.cohort.api.MemberId;
  * @param linkAck highest link sequence the sender received from {@code to}, gap-free ({@link Kind#RELIABLE} and {@link Kind#LINK_ACK})
  * @param message the protocol message ({@link Kind#RELIABLE} only, otherwise null)
  * @param viewId  the sender's view id ({@link Kind#EXCLUDED_NOTICE} only)
+ * @param stateHint the joiner's state hint ({@link Kind#JOIN_REQUEST} only, otherwise empty)
  */
 public record Frame(Kind kind, MemberId from, MemberId to, long linkSeq, long linkAck, ProtocolMessage message,
-                    long viewId) {
+                    long viewId, byte[] stateHint) {
+
+    private static final byte[] NO_HINT = new byte[0];
+
+    /** A frame that carries no state hint. */
+    public Frame(Kind kind, MemberId from, MemberId to, long linkSeq, long linkAck, ProtocolMessage message, long viewId) {
+        this(kind, from, to, linkSeq, linkAck, message, viewId, NO_HINT);
+    }
 
     /** Frame kinds. Only RELIABLE frames are sequenced and retransmitted. */
     public enum Kind {

@@ -2,7 +2,6 @@ package io.cohort.protocol.wire;
 
 import io.cohort.api.DeliveryOrder;
 import io.cohort.api.MemberId;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,6 +17,9 @@ import java.util.List;
 public final class FrameCodec {
 
     private static final DeliveryOrder[] ORDERS = DeliveryOrder.values();
+
+    /** Largest state hint a joiner may send (it travels in join requests and proposals). */
+    public static final int MAX_STATE_HINT_BYTES = 1024;
 
     private static final int DATA = 1;
     private static final int ORDER = 2;
@@ -88,15 +90,37 @@ public final class FrameCodec {
     }
 
     /**
-     * @param from the joining incarnation
+     * @param from      the joining incarnation
+     * @param stateHint opaque bytes for the donor (at most {@link #MAX_STATE_HINT_BYTES})
      * @return a JOIN_REQUEST frame addressed to whoever receives it
      */
-    public static byte[] encodeJoinRequest(MemberId from) {
-        WireWriter w = new WireWriter(48);
+    public static byte[] encodeJoinRequest(MemberId from, byte[] stateHint) {
+        checkHint(stateHint);
+        WireWriter w = new WireWriter(56 + stateHint.length);
         w.putByte(Frame.Kind.JOIN_REQUEST.ordinal());
         w.putMember(from);
         w.putMember(from);
+        w.putBytes(stateHint);
         return w.toByteArray();
+    }
+
+    /**
+     * @param stateHint a joiner's state hint
+     * @throws IllegalArgumentException if it is longer than {@link #MAX_STATE_HINT_BYTES}
+     */
+    public static void checkHint(byte[] stateHint) {
+        if (stateHint.length > MAX_STATE_HINT_BYTES) {
+            throw new IllegalArgumentException("a state hint is at most " + MAX_STATE_HINT_BYTES + " bytes, not "
+                    + stateHint.length);
+        }
+    }
+
+    private static byte[] getHint(WireReader r) throws MalformedFrameException {
+        byte[] hint = r.getBytes();
+        if (hint.length > MAX_STATE_HINT_BYTES) {
+            throw new MalformedFrameException("state hint of " + hint.length + " bytes");
+        }
+        return hint;
     }
 
     /**
@@ -140,7 +164,7 @@ public final class FrameCodec {
                 yield new Frame(kind, from, to, seq, ack, decodeMessage(r), 0);
             }
             case LINK_ACK -> new Frame(kind, from, to, 0, nonNegative(r.getLong(), "link ack"), null, 0);
-            case JOIN_REQUEST -> new Frame(kind, from, to, 0, 0, null, 0);
+            case JOIN_REQUEST -> new Frame(kind, from, to, 0, 0, null, 0, getHint(r));
             case EXCLUDED_NOTICE -> new Frame(kind, from, to, 0, 0, null, nonNegative(r.getLong(), "view id"));
         };
         r.expectEnd();
@@ -181,6 +205,7 @@ public final class FrameCodec {
             w.putByte(JOIN_FORWARD);
             w.putLong(j.viewId());
             w.putMember(j.joiner());
+            w.putBytes(j.stateHint());
         } else if (m instanceof ProtocolMessage.Prepare p) {
             w.putByte(PREPARE);
             w.putLong(p.viewId());
@@ -256,7 +281,7 @@ public final class FrameCodec {
             case ACK -> new ProtocolMessage.Ack(viewId, nonNegative(r.getLong(), "total held"), getFrontiers(r), getFlag(r));
             case SUSPECT -> new ProtocolMessage.Suspect(viewId, r.getMember());
             case LEAVE -> new ProtocolMessage.Leave(viewId);
-            case JOIN_FORWARD -> new ProtocolMessage.JoinForward(viewId, r.getMember());
+            case JOIN_FORWARD -> new ProtocolMessage.JoinForward(viewId, r.getMember(), getHint(r));
             case PREPARE -> new ProtocolMessage.Prepare(viewId, positive(r.getLong(), "ballot"), getFrontiers(r),
                     nonNegative(r.getLong(), "order length"));
             case PROMISE -> {
@@ -348,6 +373,9 @@ public final class FrameCodec {
         w.putLongs(p.cutFrontiers());
         w.putLong(p.cutOrderPrefix());
         putRuns(w, p.cutOrderTail());
+        for (byte[] hint : p.joinerHints()) {
+            w.putBytes(hint);
+        }
     }
 
     private static Proposal getProposal(WireReader r) throws MalformedFrameException {
@@ -359,8 +387,14 @@ public final class FrameCodec {
         if (members.isEmpty() || joiners.size() != donors.size()) {
             throw new MalformedFrameException("inconsistent proposal membership");
         }
-        return new Proposal(oldViewId, newViewId, members, joiners, donors, getFrontiers(r),
-                nonNegative(r.getLong(), "cut order prefix"), getRuns(r));
+        long[] frontiers = getFrontiers(r);
+        long prefix = nonNegative(r.getLong(), "cut order prefix");
+        OrderRuns tail = getRuns(r);
+        List<byte[]> hints = new ArrayList<>(joiners.size());
+        for (int i = 0; i < joiners.size(); i++) {
+            hints.add(getHint(r));
+        }
+        return new Proposal(oldViewId, newViewId, members, joiners, donors, frontiers, prefix, tail, hints);
     }
 
     private static void putBundle(WireWriter w, Bundle b) {

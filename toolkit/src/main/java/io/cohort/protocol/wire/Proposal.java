@@ -17,15 +17,42 @@ import java.util.List;
  * @param cutOrderPrefix  total-order positions of the old view delivered as the sequencer ordered them
  * @param cutOrderTail    further TOTAL/SAFE messages no survivor saw ordered, in the order the
  *                        leader fixed, delivered after the prefix
+ * @param joinerHints     for each joiner (same index), the state hint it sent with its join request
+ *                        (empty if none), passed to its donor
  */
 public record Proposal(long oldViewId, long newViewId, List<MemberId> members, List<MemberId> joiners,
-                       List<MemberId> donors, long[] cutFrontiers, long cutOrderPrefix, OrderRuns cutOrderTail) {
+                       List<MemberId> donors, long[] cutFrontiers, long cutOrderPrefix, OrderRuns cutOrderTail,
+                       List<byte[]> joinerHints) {
 
-    /** Freezes the lists. */
+    /** Freezes the lists; checks that every joiner has a donor and a hint. */
     public Proposal {
         members = List.copyOf(members);
         joiners = List.copyOf(joiners);
         donors = List.copyOf(donors);
+        joinerHints = List.copyOf(joinerHints);
+        if (donors.size() != joiners.size() || joinerHints.size() != joiners.size()) {
+            throw new IllegalArgumentException("each joiner needs one donor and one hint");
+        }
+    }
+
+    /** A proposal whose joiners sent no state hints. */
+    public Proposal(long oldViewId, long newViewId, List<MemberId> members, List<MemberId> joiners,
+                    List<MemberId> donors, long[] cutFrontiers, long cutOrderPrefix, OrderRuns cutOrderTail) {
+        this(oldViewId, newViewId, members, joiners, donors, cutFrontiers, cutOrderPrefix, cutOrderTail,
+                java.util.Collections.nCopies(joiners.size(), new byte[0]));
+    }
+
+    /**
+     * @param hintOf the state hint each joiner sent (or an empty array)
+     * @return this proposal with the joiners' hints filled in
+     */
+    public Proposal withJoinerHints(java.util.function.Function<MemberId, byte[]> hintOf) {
+        List<byte[]> hints = new java.util.ArrayList<>(joiners.size());
+        for (MemberId j : joiners) {
+            hints.add(hintOf.apply(j));
+        }
+        return new Proposal(oldViewId, newViewId, members, joiners, donors, cutFrontiers, cutOrderPrefix, cutOrderTail,
+                hints);
     }
 
     /**

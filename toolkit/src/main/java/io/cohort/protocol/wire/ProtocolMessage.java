@@ -35,8 +35,11 @@ public sealed interface ProtocolMessage {
     record Leave(long viewId) implements ProtocolMessage {
     }
 
-    /** A member passes a join request on to the view-change leader. */
-    record JoinForward(long viewId, MemberId joiner) implements ProtocolMessage {
+    /**
+     * A member passes a join request on to the view-change leader, with the joiner's state hint
+     * (opaque bytes for the donor, for example how much of the state the joiner still has).
+     */
+    record JoinForward(long viewId, MemberId joiner, byte[] stateHint) implements ProtocolMessage {
     }
 
     /** Phase 1: the leader asks members to wedge and report, under {@code ballot}. */
