@@ -232,6 +232,7 @@ public final class Group implements AutoCloseable {
         private boolean rejoinAfterExclusion = true;
         private LinkFilter linkFilter = LinkFilter.OPEN;
         private Supplier<byte[]> joinHint = () -> new byte[0];
+        private Supplier<RecoveryClaim> recoveryClaim = () -> RecoveryClaim.NONE;
 
         private Builder(CohortConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -316,6 +317,19 @@ public final class Group implements AutoCloseable {
         }
 
         /**
+         * What this member holds on disk when it starts (or rejoins), announced during discovery:
+         * after a total failure the group restarts from the best claim among a majority of the
+         * last view. Members without durable state leave the default, {@link RecoveryClaim#NONE}.
+         *
+         * @param claim supplies the claim; read once per discovery, on the protocol thread
+         * @return this
+         */
+        public Builder recoveryClaim(Supplier<RecoveryClaim> claim) {
+            this.recoveryClaim = Objects.requireNonNull(claim, "claim");
+            return this;
+        }
+
+        /**
          * Binds the port and starts the threads; call {@link Group#joinAsync()} to take part.
          *
          * @return the group member
@@ -327,6 +341,7 @@ public final class Group implements AutoCloseable {
                     consumer, rejoinAfterExclusion);
             runtime.linkFilter(linkFilter);
             runtime.joinHint(joinHint);
+            runtime.recoveryClaim(recoveryClaim);
             return new Group(runtime);
         }
     }

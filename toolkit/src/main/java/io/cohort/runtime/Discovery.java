@@ -1,11 +1,13 @@
 package io.cohort.runtime;
 
+import io.cohort.group.RecoveryClaim;
 import io.cohort.transport.DiscoveryStatus;
 import io.cohort.transport.Endpoint;
-
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Decides, at start-up, whether to join an existing group or start a new one.
@@ -26,12 +28,18 @@ import java.util.Map;
  * before it is replaced, two candidates cannot both hold a majority: two members starting at
  * once, or one seed starting late, still end in one group. A minority (a member cut off from
  * most seeds) cannot start a group at all.
+ *
+ * <p>After a total failure, members restarting from disk carry a {@link RecoveryClaim}. Candidates
+ * are then ranked by claim first (most advanced first) and address second; a seed that is silent
+ * counts as having no claim. A candidate with a claim also needs to hear from a majority of its
+ * last view's members that have state on disk before it starts the group (see RecoveryClaim for
+ * why that keeps every acknowledged command), and it starts the group at the view after its last.
  */
 final class Discovery {
 
     enum Decision { WAIT, JOIN, BOOTSTRAP }
 
-    private record Reply(DiscoveryStatus status, Endpoint backs, long atNanos) {
+    private record Reply(DiscoveryStatus status, Endpoint backs, long atNanos, String name, RecoveryClaim claim) {
     }
 
     private final List<Endpoint> seeds;
@@ -40,6 +48,8 @@ final class Discovery {
     private final long freshnessNanos;
     private final long abstainNanos;
     private final long startNanos;
+    private final String selfName;
+    private final RecoveryClaim ownClaim;
     private final Map<Endpoint, Reply> replies = new HashMap<>();
     private Endpoint backing;
     private long abstainingSince = -1;
@@ -52,6 +62,22 @@ final class Discovery {
      * @param startNanos         when discovery started
      */
     Discovery(List<Endpoint> seeds, Endpoint self, long bootstrapTimeoutMs, long roundMillis, long startNanos) {
+        this(seeds, self, bootstrapTimeoutMs, roundMillis, startNanos, "", RecoveryClaim.NONE);
+    }
+
+    /**
+     * @param seeds              the seed addresses (normalized)
+     * @param self               this member's advertised address (normalized)
+     * @param bootstrapTimeoutMs how long lower seeds may stay silent before they stop being backed
+     * @param roundMillis        how often discovery asks (an answer counts for three rounds)
+     * @param startNanos         when discovery started
+     * @param selfName           this member's name
+     * @param ownClaim           what this member holds on disk ({@link RecoveryClaim#NONE} if nothing)
+     */
+    Discovery(List<Endpoint> seeds, Endpoint self, long bootstrapTimeoutMs, long roundMillis, long startNanos,
+              String selfName, RecoveryClaim ownClaim) {
+        this.selfName = selfName;
+        this.ownClaim = ownClaim;
         this.seeds = List.copyOf(seeds);
         this.self = self;
         this.bootstrapTimeoutNanos = bootstrapTimeoutMs * 1_000_000L;
@@ -74,13 +100,27 @@ final class Discovery {
      * @param now    {@link System#nanoTime()}
      */
     void reply(Endpoint from, DiscoveryStatus status, Endpoint backs, long now) {
+        reply(from, "", status, backs, RecoveryClaim.NONE, now);
+    }
+
+    /**
+     * Records an answer.
+     *
+     * @param from   who answered
+     * @param name   its member name
+     * @param status its status
+     * @param backs  the seed it backs to start the group, or null
+     * @param claim  what it holds on disk
+     * @param now    {@link System#nanoTime()}
+     */
+    void reply(Endpoint from, String name, DiscoveryStatus status, Endpoint backs, RecoveryClaim claim, long now) {
         if (status == DiscoveryStatus.INACTIVE) {
             // A process that no longer takes part is as good as absent: it must not block the
             // start of a group by looking like a lower seed that is about to start one.
             replies.remove(from);
             return;
         }
-        replies.put(from, new Reply(status, backs, now));
+        replies.put(from, new Reply(status, backs, now, name, claim));
     }
 
     /** @return whether some process answered recently that it is a member of a group */
@@ -125,22 +165,67 @@ final class Discovery {
         return null;
     }
 
-    /** The lowest seed that may still start the group, as far as this member knows. */
+    /**
+     * The seed that should start the group, as far as this member knows: the best claim, then the
+     * lowest address, among itself, the seeds still looking, and (counted as claiming nothing)
+     * lower seeds not yet silent for the bootstrap timeout.
+     */
     private Endpoint candidate(long now) {
         Endpoint best = seeds.contains(self) ? self : null;
+        RecoveryClaim bestClaim = best != null ? ownClaim : null;
         boolean lowerStillExcused = now - startNanos < bootstrapTimeoutNanos;
         for (Endpoint s : seeds) {
-            if (s.equals(self) || (best != null && s.compareTo(best) >= 0)) {
+            if (s.equals(self)) {
                 continue;
             }
             Reply r = replies.get(s);
             boolean looking = fresh(r, now) && r.status() == DiscoveryStatus.DISCOVERING;
             boolean silent = !fresh(r, now);
-            if (looking || (silent && lowerStillExcused)) {
+            RecoveryClaim claim = looking ? r.claim() : RecoveryClaim.NONE;
+            if ((looking || (silent && lowerStillExcused)) && ranksBefore(claim, s, bestClaim, best)) {
                 best = s;
+                bestClaim = claim;
             }
         }
         return best;
+    }
+
+    private static boolean ranksBefore(RecoveryClaim claim, Endpoint address, RecoveryClaim bestClaim, Endpoint best) {
+        if (best == null) {
+            return true;
+        }
+        int byClaim = claim.compareProgress(bestClaim);
+        return byClaim != 0 ? byClaim > 0 : address.compareTo(best) < 0;
+    }
+
+    /**
+     * Whether enough of this member's last view is back for it to restart the group from its own
+     * disk: a majority of that view's members, counting only those with state on disk.
+     *
+     * @param now {@link System#nanoTime()}
+     * @return true if this member claims nothing or the majority is present
+     */
+    boolean recoveryQuorum(long now) {
+        int needed = ownClaim.quorum();
+        if (needed == 0) {
+            return true;
+        }
+        Set<String> present = new HashSet<>();
+        if (!ownClaim.isNone()) {
+            present.add(selfName);
+        }
+        for (Reply r : replies.values()) {
+            if (fresh(r, now) && r.status() == DiscoveryStatus.DISCOVERING && !r.claim().isNone()) {
+                present.add(r.name());
+            }
+        }
+        present.retainAll(ownClaim.lastViewMembers());
+        return present.size() >= needed;
+    }
+
+    /** @return the view a group started by this member begins with: the one after its last */
+    long firstViewId() {
+        return ownClaim.lastViewId() + 1;
     }
 
     Decision decide(long now) {
@@ -149,7 +234,7 @@ final class Discovery {
         }
         boolean selfIsSeed = seeds.contains(self);
         if (seeds.isEmpty() || (seeds.size() == 1 && selfIsSeed)) {
-            return Decision.BOOTSTRAP;
+            return recoveryQuorum(now) ? Decision.BOOTSTRAP : Decision.WAIT;
         }
         if (!selfIsSeed || !self.equals(backs(now))) {
             return Decision.WAIT;
@@ -161,6 +246,6 @@ final class Discovery {
                 backers++;
             }
         }
-        return backers >= seeds.size() / 2 + 1 ? Decision.BOOTSTRAP : Decision.WAIT;
+        return backers >= seeds.size() / 2 + 1 && recoveryQuorum(now) ? Decision.BOOTSTRAP : Decision.WAIT;
     }
 }

@@ -9,6 +9,7 @@ import io.cohort.config.CohortConfig;
 import io.cohort.group.GroupListener;
 import io.cohort.group.LinkFilter;
 import io.cohort.group.MulticastException;
+import io.cohort.group.RecoveryClaim;
 import io.cohort.group.StateConsumer;
 import io.cohort.group.StateProvider;
 import io.cohort.group.StateRequest;
@@ -85,6 +86,9 @@ public final class MemberRuntime implements TransportListener {
     private final List<GroupListener> listeners;
     private final StateProvider stateProvider;
     private volatile Supplier<byte[]> joinHint = () -> new byte[0];
+    private volatile Supplier<RecoveryClaim> recoveryClaim = () -> RecoveryClaim.NONE;
+    /** The claim announced during the current discovery (read once when it starts). */
+    private volatile RecoveryClaim discoveryClaim = RecoveryClaim.NONE;
     private final StateConsumer stateConsumer;
     private final boolean rejoinAfterExclusion;
     private final GroupMetrics metrics;
@@ -430,6 +434,14 @@ public final class MemberRuntime implements TransportListener {
         this.joinHint = hint;
     }
 
+    /**
+     * @param claim supplies what this member holds on disk, announced during discovery (read once
+     *              per discovery, on the protocol thread; must be thread-safe)
+     */
+    public void recoveryClaim(Supplier<RecoveryClaim> claim) {
+        this.recoveryClaim = claim;
+    }
+
     @Override
     public void onAlive(PeerIdentity peer) {
         if (linkFilter.allows(peer.name())) {
@@ -467,12 +479,14 @@ public final class MemberRuntime implements TransportListener {
             DiscoveryStatus status = discoveryStatus();
             Endpoint backs = status == DiscoveryStatus.DISCOVERING && discovery != null
                     ? discovery.backs(System.nanoTime()) : null;
-            transport.sendDiscoverReply(peer.name(), status, core.view() == null ? 0 : core.view().viewId(), backs);
+            transport.sendDiscoverReply(peer.name(), status, core.view() == null ? 0 : core.view().viewId(), backs,
+                    discovery != null ? discoveryClaim : RecoveryClaim.NONE);
         });
     }
 
     @Override
-    public void onDiscoverReply(PeerIdentity peer, DiscoveryStatus status, long viewId, Endpoint backs) {
+    public void onDiscoverReply(PeerIdentity peer, DiscoveryStatus status, long viewId, Endpoint backs,
+                                RecoveryClaim claim) {
         if (!linkFilter.allows(peer.name())) {
             return;
         }
@@ -482,7 +496,7 @@ public final class MemberRuntime implements TransportListener {
         Endpoint backed = backs == null ? null : backs.normalized();
         loop.execute(() -> {
             if (discovery != null) {
-                discovery.reply(from, status, backed, now);
+                discovery.reply(from, peer.name(), status, backed, claim, now);
             }
         });
     }
@@ -552,7 +566,14 @@ public final class MemberRuntime implements TransportListener {
         if (!seeds.isEmpty() && !seeds.contains(me)) {
             LOG.info("{}: {} is not among the seeds {}; this member joins but never starts a group", self, me, seeds);
         }
-        discovery = new Discovery(seeds, me, config.bootstrapTimeoutMillis(), discoveryRoundMillis(), System.nanoTime());
+        discoveryClaim = recoveryClaim.get();
+        if (!discoveryClaim.isNone()) {
+            LOG.info("{}: restarting from disk at position {} of view {} (last view {}); a new group starts only"
+                    + " from the most advanced state among a majority of that view", self, discoveryClaim.position(),
+                    discoveryClaim.lastViewId(), discoveryClaim.lastViewMembers());
+        }
+        discovery = new Discovery(seeds, me, config.bootstrapTimeoutMillis(), discoveryRoundMillis(), System.nanoTime(),
+                config.memberName(), discoveryClaim);
         discoveryRound();
     }
 
@@ -581,9 +602,10 @@ public final class MemberRuntime implements TransportListener {
                 loop.schedule(discoveryRoundMillis(), this::discoveryRound);
             }
             case BOOTSTRAP -> {
-                LOG.info("{}: no group found and a majority of the seeds back this member; starting the group", self);
+                LOG.info("{}: no group found and a majority of the seeds back this member; starting the group at view {}",
+                        self, discovery.firstViewId());
                 phase = Phase.JOINING;
-                core.bootstrap(new View(1, List.of(self)));
+                core.bootstrap(new View(discovery.firstViewId(), List.of(self)));
             }
             case WAIT -> {
                 for (Endpoint seed : discovery.others()) {

@@ -1,5 +1,6 @@
 package io.cohort.transport;
 
+import io.cohort.group.RecoveryClaim;
 import io.cohort.metrics.TransportMetrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -20,7 +21,6 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -233,6 +233,21 @@ public final class NettyTransport implements AutoCloseable {
         });
     }
 
+    private static RecoveryClaim readClaim(ByteBuf buf) throws EnvelopeRejectedException {
+        long lastViewId = EnvelopeCodec.readLong(buf);
+        long position = EnvelopeCodec.readLong(buf);
+        int n = EnvelopeCodec.readInt(buf);
+        if (lastViewId < 0 || position < 0 || n < 0 || n > RecoveryClaim.MAX_MEMBERS) {
+            throw new EnvelopeRejectedException(RejectReason.MALFORMED,
+                    "recovery claim " + lastViewId + "/" + position + " with " + n + " members");
+        }
+        List<String> members = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            members.add(EnvelopeCodec.readString(buf));
+        }
+        return new RecoveryClaim(lastViewId, position, members);
+    }
+
     /**
      * Answers a {@link TransportListener#onDiscover}.
      *
@@ -240,15 +255,22 @@ public final class NettyTransport implements AutoCloseable {
      * @param status this member's status
      * @param viewId its view id, 0 without a view
      * @param backs  the seed this member backs to start a group, or null
+     * @param claim  what this member holds on disk, for a restart after a total failure
      */
-    public void sendDiscoverReply(String peer, DiscoveryStatus status, long viewId, Endpoint backs) {
+    public void sendDiscoverReply(String peer, DiscoveryStatus status, long viewId, Endpoint backs, RecoveryClaim claim) {
         Channel ch = activeChannel(link(peer));
         if (ch != null) {
-            ByteBuf buf = codec.begin(ch.alloc(), EnvelopeKind.DISCOVER_REPLY, 32);
+            ByteBuf buf = codec.begin(ch.alloc(), EnvelopeKind.DISCOVER_REPLY, 64);
             buf.writeByte(status.ordinal());
             buf.writeLong(viewId);
             EnvelopeCodec.writeString(buf, backs == null ? "" : backs.host());
             buf.writeInt(backs == null ? 0 : backs.port());
+            buf.writeLong(claim.lastViewId());
+            buf.writeLong(claim.position());
+            buf.writeInt(claim.lastViewMembers().size());
+            for (String member : claim.lastViewMembers()) {
+                EnvelopeCodec.writeString(buf, member);
+            }
             ch.writeAndFlush(codec.finish(buf));
         }
     }
@@ -503,7 +525,7 @@ public final class NettyTransport implements AutoCloseable {
                     throw new EnvelopeRejectedException(RejectReason.MALFORMED, "backed port " + backsPort);
                 }
                 listener.onDiscoverReply(peer, DiscoveryStatus.values()[status], viewId,
-                        backsHost.isEmpty() ? null : new Endpoint(backsHost, backsPort));
+                        backsHost.isEmpty() ? null : new Endpoint(backsHost, backsPort), readClaim(buf));
             }
             case ADDRESSES -> {
                 int n = EnvelopeCodec.readInt(buf);

@@ -1,5 +1,6 @@
 package io.cohort.transport;
 
+import io.cohort.group.RecoveryClaim;
 import java.util.List;
 
 /**
@@ -39,6 +40,7 @@ public interface TransportListener {
      * @param status its status
      * @param viewId its view id, or 0 without a view
      * @param backs  the seed it backs to start a group, or null
+     * @param claim  what it holds on disk, for a restart after a total failure
      */
-    void onDiscoverReply(PeerIdentity peer, DiscoveryStatus status, long viewId, Endpoint backs);
+    void onDiscoverReply(PeerIdentity peer, DiscoveryStatus status, long viewId, Endpoint backs, RecoveryClaim claim);
 }
