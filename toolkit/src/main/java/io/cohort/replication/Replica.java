@@ -1,8 +1,8 @@
 package io.cohort.replication;
 
 import io.cohort.api.DeliveryOrder;
-import io.cohort.api.Message;
 import io.cohort.api.MemberId;
+import io.cohort.api.Message;
 import io.cohort.api.RequestExecutor;
 import io.cohort.api.StateMachine;
 import io.cohort.api.View;
@@ -10,11 +10,15 @@ import io.cohort.config.CohortConfig;
 import io.cohort.group.Group;
 import io.cohort.group.GroupListener;
 import io.cohort.group.LinkFilter;
+import io.cohort.group.StateProvider;
+import io.cohort.group.StateRequest;
 import io.cohort.replication.core.EntryCodec;
 import io.cohort.replication.core.ReplicaCore;
 import io.cohort.replication.core.ReplicaOutput;
 import io.cohort.replication.core.ReplicaSettings;
 import io.cohort.replication.server.ClientServer;
+import io.cohort.replication.storage.Durability;
+import io.cohort.replication.storage.ReplicaStorage;
 import io.cohort.replication.wire.ClientRequest;
 import io.cohort.replication.wire.ClientResponse;
 import io.cohort.replication.wire.ResponseStatus;
@@ -23,23 +27,24 @@ import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Tags;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * One replica of a replicated state machine: a {@link Group} member hosting the user's
@@ -73,6 +78,12 @@ public final class Replica implements AutoCloseable {
     /** Largest command or query accepted: what fits in one multicast with the entry's header. */
     private final int maxRequestBytes;
     private final List<Consumer<View>> viewListeners;
+    /** The command log and checkpoints, or null to keep everything in memory. */
+    private final ReplicaStorage storage;
+    /** A flush of the log is queued behind the deliveries of this batch (apply thread). */
+    private boolean flushQueued;
+    /** A checkpoint was asked for and not yet captured (apply thread). */
+    private boolean checkpointRequested;
 
     private volatile View view;
     private volatile String role = "none";
@@ -92,17 +103,20 @@ public final class Replica implements AutoCloseable {
         });
         this.metrics = new ReplicaMetrics(b.registry, Tags.of("member", name), name);
         this.core = new ReplicaCore(mode, b.machine, b.executor, settings, new GroupOutput(), metrics);
-        this.group = Group.builder(config)
+        this.storage = b.storage;
+        if (storage != null) {
+            recoverFromDisk();
+        }
+        Group.Builder groupBuilder = Group.builder(config)
                 .meterRegistry(b.registry)
                 .applicationExecutor(applyThread)
                 .listener(new CoreListener())
                 .linkFilter(b.linkFilter)
-                .stateTransfer(out -> {
-                    DataOutputStream data = new DataOutputStream(out);
-                    core.writeSnapshot(data);
-                    data.flush();
-                }, in -> core.readSnapshot(new DataInputStream(in)))
-                .build();
+                .stateTransfer(new ReplicaStateProvider(), this::readState);
+        if (storage != null) {
+            groupBuilder.joinHint(storage::joinHint).recoveryClaim(storage::claim);
+        }
+        this.group = groupBuilder.build();
         this.maxRequestBytes = group.maxPayloadBytes() - EntryCodec.HEADER_BYTES;
         ClientServer started = null;
         try {
@@ -119,6 +133,82 @@ public final class Replica implements AutoCloseable {
                     : new UncheckedIOException("could not start the client server of " + name, (IOException) e);
         }
         this.server = started;
+    }
+
+    /** Restores the checkpoint and replays the log, on the apply thread, before joining. */
+    private void recoverFromDisk() {
+        if (storage.durability() != Durability.MEMORY) {
+            core.requireDurableAnswers();
+        }
+        try {
+            applyThread.submit(() -> {
+                storage.recover(core);
+                return null;
+            }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            applyThread.shutdownNow();
+            throw new IllegalStateException("interrupted while recovering from disk", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            applyThread.shutdownNow();
+            storage.close();
+            throw new IllegalStateException(config.memberName() + " could not recover its state from disk", e.getCause());
+        }
+    }
+
+    /** Writes the state for a joiner: what the storage decides (log suffix or checkpoint), else a live snapshot. */
+    private final class ReplicaStateProvider implements StateProvider {
+
+        @Override
+        public void writeState(OutputStream out) throws IOException {
+            DataOutputStream data = new DataOutputStream(out);
+            core.writeSnapshot(data);
+            data.flush();
+        }
+
+        @Override
+        public void writeState(OutputStream out, StateRequest request) throws IOException {
+            if (storage == null) {
+                writeState(out);
+            } else {
+                storage.writeCatchUp(out, request, core);
+            }
+        }
+    }
+
+    private void readState(InputStream in) throws IOException {
+        if (storage == null) {
+            core.readSnapshot(new DataInputStream(in));
+        } else {
+            storage.readCatchUp(in, core);
+        }
+    }
+
+    /** After the deliveries queued so far: sync the log (SYNC), tell the group, maybe checkpoint. */
+    private void queueFlush() {
+        if (storage != null && !flushQueued) {
+            flushQueued = true;
+            applyThread.execute(this::endOfBatch);
+        }
+    }
+
+    private void endOfBatch() {
+        flushQueued = false;
+        core.onLogProgress(storage.flush());
+        if (!checkpointRequested && storage.checkpointDue(core.logSequence())) {
+            checkpointRequested = true;
+            core.atDeliveredState(this::checkpointNow);
+        }
+    }
+
+    private void checkpointNow() {
+        checkpointRequested = false;
+        try {
+            storage.checkpoint(core.captureState());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("{}: could not capture the state for a checkpoint; the log keeps growing until one succeeds",
+                    config.memberName(), e);
+        }
     }
 
     /**
@@ -169,6 +259,9 @@ public final class Replica implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             applyThread.shutdownNow();
+        }
+        if (storage != null) {
+            storage.close();
         }
     }
 
@@ -300,6 +393,10 @@ public final class Replica implements AutoCloseable {
         @Override
         public void onView(View v) {
             core.onView(v);
+            if (storage != null) {
+                storage.viewInstalled(v, core.logSequence());
+                core.onLogProgress(storage.flush());
+            }
             publish();
             for (Consumer<View> l : viewListeners) {
                 try {
@@ -328,18 +425,27 @@ public final class Replica implements AutoCloseable {
             }
             if (m.order() == DeliveryOrder.SAFE) {
                 metrics.applyNanos(System.nanoTime() - start);
+                queueFlush();
             }
             appliedIndex = core.state().appliedIndex();
         }
 
         @Override
         public void onExcluded(MemberId self, long lastViewId) {
-            core.onExit();
-            publish();
+            exit();
         }
 
         @Override
         public void onLeft(MemberId self, long lastViewId) {
+            exit();
+        }
+
+        private void exit() {
+            if (storage != null && core.appliedAheadOfDelivery()) {
+                // This primary's state holds updates the group may never deliver: only a whole
+                // state may replace it, not a log suffix on top of it.
+                storage.distrustLocalState();
+            }
             core.onExit();
             publish();
         }
@@ -373,6 +479,9 @@ public final class Replica implements AutoCloseable {
                     config.memberName(), index, Long.toHexString(ownHash), Long.toHexString(agreedHash),
                     rejoinOnDivergence ? "; leaving to rejoin with a fresh state" : "");
             if (rejoinOnDivergence) {
+                if (storage != null) {
+                    storage.distrustLocalState();
+                }
                 group.rejoin();
             }
         }
@@ -380,7 +489,17 @@ public final class Replica implements AutoCloseable {
         @Override
         public void resync(String reason) {
             LOG.error("{}: {}; leaving to rejoin with a fresh state", config.memberName(), reason);
+            if (storage != null) {
+                storage.distrustLocalState();
+            }
             group.rejoin();
+        }
+
+        @Override
+        public void append(long sequence, long viewId, MemberId sender, byte[] payload) {
+            if (storage != null) {
+                storage.append(sequence, viewId, sender, payload);
+            }
         }
 
         @Override
@@ -411,6 +530,7 @@ public final class Replica implements AutoCloseable {
         private MeterRegistry registry = Metrics.globalRegistry;
         private LinkFilter linkFilter = LinkFilter.OPEN;
         private final List<Consumer<View>> viewListeners = new ArrayList<>();
+        private ReplicaStorage storage;
 
         private Builder(CohortConfig config, StateMachine machine) {
             this.config = Objects.requireNonNull(config, "config");
@@ -499,6 +619,20 @@ public final class Replica implements AutoCloseable {
          */
         public Builder linkFilter(LinkFilter filter) {
             this.linkFilter = Objects.requireNonNull(filter, "filter");
+            return this;
+        }
+
+        /**
+         * Makes the replica durable: a command log and checkpoints (the {@code cohort-recovery}
+         * module's {@code DurableStorage}). At build the replica restores its state from that
+         * storage before it joins. Every replica of a group must use the same durability level.
+         * The replica closes the storage when it closes.
+         *
+         * @param storage where the state is kept (default: none, {@link Durability#MEMORY})
+         * @return this
+         */
+        public Builder storage(ReplicaStorage storage) {
+            this.storage = Objects.requireNonNull(storage, "storage");
             return this;
         }
 

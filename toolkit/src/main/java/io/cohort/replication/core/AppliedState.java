@@ -1,10 +1,11 @@
 package io.cohort.replication.core;
 
 import io.cohort.api.CommandContext;
+import io.cohort.api.ConcurrentSnapshots;
 import io.cohort.api.MemberId;
 import io.cohort.api.StateMachine;
 import io.cohort.replication.wire.ResponseStatus;
-
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Objects;
 
 /**
  * The replicated state of one replica: the user's state machine, the applied index, the logical
@@ -191,12 +193,62 @@ public final class AppliedState {
         } catch (IOException e) {
             throw new IllegalStateException("the state machine could not write its state for hashing", e);
         }
-        byte[] d = digest.digest();
+        return firstEightBytes(digest.digest());
+    }
+
+    private static long firstEightBytes(byte[] d) {
         long h = 0;
         for (int i = 0; i < Long.BYTES; i++) {
             h = (h << 8) | (d[i] & 0xff);
         }
         return h;
+    }
+
+    /**
+     * Captures the state for writing later on another thread: the header is copied now, the
+     * machine's state captured with {@link ConcurrentSnapshots} if it supports that, otherwise
+     * written into memory now.
+     *
+     * @return header bytes and the machine's captured state
+     * @throws IOException if the machine cannot write its state
+     */
+    Capture capture() throws IOException {
+        ByteArrayOutputStream header = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(header);
+        writeHeader(out);
+        out.flush();
+        ConcurrentSnapshots.CapturedSnapshot machinePart;
+        if (machine instanceof ConcurrentSnapshots concurrent) {
+            machinePart = Objects.requireNonNull(concurrent.captureSnapshot(), "captureSnapshot() returned null");
+        } else {
+            ByteArrayOutputStream copy = new ByteArrayOutputStream();
+            machine.writeSnapshot(new NonClosingOutputStream(copy));
+            byte[] bytes = copy.toByteArray();
+            machinePart = o -> o.write(bytes);
+        }
+        return new Capture(header.toByteArray(), machinePart);
+    }
+
+    /**
+     * The applied state captured at one point.
+     *
+     * @param header      index, clock and sessions, as {@link #writeSnapshot} writes them
+     * @param machinePart the machine's state
+     */
+    record Capture(byte[] header, ConcurrentSnapshots.CapturedSnapshot machinePart) {
+
+        /**
+         * Writes the captured state (the format of {@link #writeSnapshot}) and returns its hash,
+         * the same value {@link #hash()} gave at the capture point.
+         */
+        long writeTo(OutputStream out) throws IOException {
+            MessageDigest digest = sha256();
+            DigestOutputStream hashing = new DigestOutputStream(new NonClosingOutputStream(out), digest);
+            hashing.write(header);
+            machinePart.writeTo(new NonClosingOutputStream(hashing));
+            hashing.flush();
+            return firstEightBytes(digest.digest());
+        }
     }
 
     /**

@@ -58,4 +58,14 @@ public sealed interface Entry {
      */
     record HashReport(long index, long hash) implements Entry {
     }
+
+    /**
+     * How far the sender's command log holds the delivered commands and updates (appended, and
+     * synced at durability level SYNC). A command is acknowledged to its client only once a
+     * majority of the view holds it this way. FIFO order; never logged itself.
+     *
+     * @param sequence the last log sequence the sender holds
+     */
+    record LogProgress(long sequence) implements Entry {
+    }
 }

@@ -27,6 +27,7 @@ public final class EntryCodec {
     private static final byte UPDATE = 3;
     private static final byte HASH_REPORT = 4;
     private static final byte FAILED_UPDATE = 5;
+    private static final byte LOG_PROGRESS = 6;
 
     private EntryCodec() {
     }
@@ -42,6 +43,8 @@ public final class EntryCodec {
             return client(REQUEST, r.clientId(), r.sequence(), r.firstUnacknowledged(), r.timeMillis(), r.payload());
         } else if (entry instanceof Entry.Update u) {
             return client(u.failed() ? FAILED_UPDATE : UPDATE, u.clientId(), u.sequence(), u.firstUnacknowledged(), u.timeMillis(), u.payload());
+        } else if (entry instanceof Entry.LogProgress p) {
+            return ByteBuffer.allocate(1 + Long.BYTES).put(LOG_PROGRESS).putLong(p.sequence()).array();
         } else {
             Entry.HashReport h = (Entry.HashReport) entry;
             return ByteBuffer.allocate(1 + 2 * Long.BYTES).put(HASH_REPORT).putLong(h.index()).putLong(h.hash()).array();
@@ -71,6 +74,13 @@ public final class EntryCodec {
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes);
             byte type = b.get();
+            if (type == LOG_PROGRESS) {
+                Entry.LogProgress p = new Entry.LogProgress(b.getLong());
+                if (b.hasRemaining() || p.sequence() < 0) {
+                    throw new IllegalArgumentException("malformed log progress entry of " + bytes.length + " bytes");
+                }
+                return p;
+            }
             if (type == HASH_REPORT) {
                 Entry.HashReport h = new Entry.HashReport(b.getLong(), b.getLong());
                 if (b.hasRemaining()) {

@@ -81,6 +81,15 @@ public final class ReplicaCore {
     private MemberId speculativeOwner;
     /** Primary-backup primary: confirmed reads waiting until no update is applied ahead of delivery. */
     private final List<Read> awaitingQuiescence = new ArrayList<>();
+    /** Work that needs a state with no update applied ahead of delivery (checkpoints); pauses execution. */
+    private final List<Runnable> quiescenceActions = new ArrayList<>();
+    private final DurabilityGate durability = new DurabilityGate();
+    /** Commands and updates delivered so far: the log sequence of the last one. */
+    private long logSequence;
+    /** Last own log progress multicast to the group. */
+    private long announcedLogProgress;
+    /** Applying entries from a log (recovery, catch-up): nothing is multicast and nobody is answered. */
+    private boolean replaying;
 
     /**
      * @param mode     how requests become updates
@@ -134,6 +143,7 @@ public final class ReplicaCore {
         }
         view = next;
         serving = true;
+        durability.viewInstalled(next);
         // executedHere survives the view change: an update this member sent is delivered in the old
         // view or, if sent while wedged, in this one (a live sender's messages are never dropped).
         toExecute.clear();
@@ -172,6 +182,9 @@ public final class ReplicaCore {
             }
         }
         waiters.clear();
+        durability.exited();
+        announcedLogProgress = 0;
+        quiescenceActions.clear();
         for (Read r : reads.takeAll()) {
             failRead(r, ResponseStatus.RETRY, "the replica left the group");
         }
@@ -201,6 +214,7 @@ public final class ReplicaCore {
         }
         speculative.clear();
         speculativeOwner = null;
+        quiescenceActions.clear();
     }
 
     /**
@@ -213,18 +227,33 @@ public final class ReplicaCore {
      */
     public void onDelivery(MemberId sender, long viewId, byte[] payload) {
         Entry entry = EntryCodec.decode(payload);
-        if (entry instanceof Entry.Command c) {
-            AppliedState.Outcome o = state.offer(sender, viewId, c.clientId(), c.sequence(), c.firstUnacknowledged(),
-                    c.timeMillis(), false, c.payload());
-            applied(o, c.clientId(), c.sequence());
+        if (entry instanceof Entry.Command || entry instanceof Entry.Update) {
+            deliverLogged(sender, viewId, payload, entry);
         } else if (entry instanceof Entry.Request r) {
             onRequest(sender, r);
-        } else if (entry instanceof Entry.Update u) {
-            onUpdate(sender, viewId, u);
+        } else if (entry instanceof Entry.LogProgress p) {
+            if (view != null && view.contains(sender)) {
+                durability.reported(sender.name(), p.sequence());
+            }
         } else if (entry instanceof Entry.HashReport h) {
             if (!sender.equals(self) && view != null) {
                 noteDivergence(divergence.report(sender.name(), h.index(), h.hash(), view.majority(), observer));
             }
+        }
+    }
+
+    /** A command or update takes the next log sequence, goes to the log (write-ahead), then applies. */
+    private void deliverLogged(MemberId sender, long viewId, byte[] payload, Entry entry) {
+        logSequence++;
+        if (!replaying) {
+            output.append(logSequence, viewId, sender, payload);
+        }
+        if (entry instanceof Entry.Command c) {
+            AppliedState.Outcome o = state.offer(sender, viewId, c.clientId(), c.sequence(), c.firstUnacknowledged(),
+                    c.timeMillis(), false, c.payload());
+            applied(o, c.clientId(), c.sequence());
+        } else {
+            onUpdate(sender, viewId, (Entry.Update) entry);
         }
     }
 
@@ -258,6 +287,93 @@ public final class ReplicaCore {
                     "this replica could not prove it is in the current view; retry elsewhere");
         }
         startNextRound();
+    }
+
+    // =====================================================================================
+    // Durability
+    // =====================================================================================
+
+    /**
+     * Answers (command results, linearizable reads) wait until a majority of the view holds the
+     * commands they depend on in its command log. Durability levels LOG and SYNC turn this on.
+     */
+    public void requireDurableAnswers() {
+        durability.enable();
+    }
+
+    /**
+     * This member's command log now holds everything through {@code sequence} (appended, and
+     * synced where the durability level asks for it). Tells the group, once per call at most.
+     *
+     * @param sequence the last log sequence held
+     */
+    public void onLogProgress(long sequence) {
+        if (!durability.enabled() || self == null) {
+            return;
+        }
+        durability.reported(self.name(), sequence);
+        if (view != null && sequence > announcedLogProgress) {
+            announcedLogProgress = sequence;
+            output.multicast(DeliveryOrder.FIFO, EntryCodec.encode(new Entry.LogProgress(sequence)));
+        }
+    }
+
+    /** @return whether this primary's state includes updates not yet delivered (so not in any log) */
+    public boolean appliedAheadOfDelivery() {
+        return !speculative.isEmpty();
+    }
+
+    /** @return the log sequence of the last command or update delivered (or replayed) here */
+    public long logSequence() {
+        return logSequence;
+    }
+
+    /** @return the highest log sequence a majority of the view holds in its logs (all, if answers are not held back) */
+    public long durableThrough() {
+        return durability.durableThrough();
+    }
+
+    /**
+     * Applies a command or update read from a log (after a restart, or sent by a peer to catch up)
+     * as if delivered: nothing is multicast and nobody is answered.
+     *
+     * @param sequence its log sequence; must be the next one
+     * @param sender   the member that multicast it
+     * @param viewId   the view it was delivered in
+     * @param payload  the encoded entry
+     * @param append   whether to hand it to {@link ReplicaOutput#append} (a peer's entry) or not (read from the own log)
+     * @throws IllegalArgumentException if the sequence is not the next one or the entry is not a command or update
+     */
+    public void replay(long sequence, MemberId sender, long viewId, byte[] payload, boolean append) {
+        if (sequence != logSequence + 1) {
+            throw new IllegalArgumentException("log sequence " + sequence + " does not follow " + logSequence);
+        }
+        Entry entry = EntryCodec.decode(payload);
+        if (!(entry instanceof Entry.Command) && !(entry instanceof Entry.Update)) {
+            throw new IllegalArgumentException("a " + entry.getClass().getSimpleName() + " is not a logged entry");
+        }
+        replaying = !append;
+        try {
+            deliverLogged(sender, viewId, payload, entry);
+        } finally {
+            replaying = false;
+        }
+    }
+
+    /**
+     * Runs {@code action} at the next point where the state includes nothing applied ahead of its
+     * delivery: at once, except at a primary with updates in flight, whose execution then pauses
+     * until they are delivered. Checkpoints are taken there, so a checkpoint never holds an update
+     * the group could still drop.
+     *
+     * @param action what to run, on the caller's thread
+     */
+    public void atDeliveredState(Runnable action) {
+        if (speculative.isEmpty()) {
+            action.run();
+        } else {
+            quiescenceActions.add(action);
+        }
     }
 
     // =====================================================================================
@@ -337,6 +453,13 @@ public final class ReplicaCore {
      * @throws IOException if writing fails
      */
     public void writeSnapshot(DataOutputStream out) throws IOException {
+        writeHead(out);
+        state.writeSnapshot(out);
+    }
+
+    /** Everything of a snapshot before the applied state: log sequence, updates ahead, watched requests. */
+    private void writeHead(DataOutputStream out) throws IOException {
+        out.writeLong(logSequence);
         // A primary's state may include updates not yet delivered (the joiner will see them
         // delivered, or, if the group drops them, learn so at the next view and re-sync): they go
         // with the state, so the joiner confirms them instead of applying them twice.
@@ -360,7 +483,27 @@ public final class ReplicaCore {
             out.writeInt(bytes.length);
             out.write(bytes);
         }
-        state.writeSnapshot(out);
+    }
+
+    /**
+     * Captures the replicated state for a checkpoint, to be written later on another thread while
+     * this core goes on applying. Call it from {@link #atDeliveredState}: the capture then holds no
+     * update applied ahead of its delivery. The small parts (log sequence, watched requests,
+     * sessions) are copied now; the machine's state is captured with
+     * {@link io.cohort.api.ConcurrentSnapshots} if it supports that, otherwise copied into memory now.
+     *
+     * @return the captured state, in the format of {@link #writeSnapshot}
+     * @throws IOException if the machine cannot write its state
+     */
+    public CapturedState captureState() throws IOException {
+        if (!speculative.isEmpty()) {
+            throw new IllegalStateException("capture the state only where nothing is applied ahead of delivery");
+        }
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        DataOutputStream data = new DataOutputStream(head);
+        writeHead(data);
+        data.flush();
+        return new CapturedState(head.toByteArray(), state.capture(), logSequence, state.appliedIndex(), viewId());
     }
 
     /**
@@ -370,6 +513,12 @@ public final class ReplicaCore {
      * @throws IOException if the bytes are not a replica snapshot
      */
     public void readSnapshot(DataInputStream in) throws IOException {
+        long sequence = in.readLong();
+        if (sequence < 0) {
+            throw new IOException("negative log sequence " + sequence + " in a replica snapshot");
+        }
+        logSequence = sequence;
+        announcedLogProgress = 0;
         speculative.clear();
         speculativeOwner = null;
         int ahead = in.readInt();
@@ -506,10 +655,13 @@ public final class ReplicaCore {
         if (ahead != null) {
             // The primary applied this update when it produced it; now the group holds it everywhere.
             resolveWaiters(key, ahead);
-            if (speculative.isEmpty() && !awaitingQuiescence.isEmpty()) {
+            if (speculative.isEmpty() && (!awaitingQuiescence.isEmpty() || !quiescenceActions.isEmpty())) {
                 List<Read> ready = new ArrayList<>(awaitingQuiescence);
                 awaitingQuiescence.clear();
+                List<Runnable> actions = new ArrayList<>(quiescenceActions);
+                quiescenceActions.clear();
                 ready.forEach(this::answerRead);
+                actions.forEach(Runnable::run);
                 executePending();
             }
             return;
@@ -521,7 +673,7 @@ public final class ReplicaCore {
 
     /** Executes the requests this member handles, unless paused by a view change or waiting reads. */
     private void executePending() {
-        while (serving && awaitingQuiescence.isEmpty() && !toExecute.isEmpty()) {
+        while (serving && awaitingQuiescence.isEmpty() && quiescenceActions.isEmpty() && !toExecute.isEmpty()) {
             Key key = toExecute.poll();
             Watched w = watched.get(key);
             if (w == null || executedHere.contains(key)) {
@@ -584,7 +736,7 @@ public final class ReplicaCore {
         }
         long index = state.appliedIndex();
         observer.applied(clientId, sequence, index);
-        if (settings.hashIntervalCommands() > 0 && index % settings.hashIntervalCommands() == 0
+        if (!replaying && settings.hashIntervalCommands() > 0 && index % settings.hashIntervalCommands() == 0
                 && o.result().status() == ResponseStatus.OK) {
             long hash;
             try {
@@ -622,14 +774,32 @@ public final class ReplicaCore {
         if (result.status() != ResponseStatus.OK) {
             observer.rejected(result.status());
         }
-        sink.accept(new ClientResponse(key.clientId(), key.sequence(), result.status(), viewId(), result.payload()));
+        ClientResponse response = new ClientResponse(key.clientId(), key.sequence(), result.status(), viewId(),
+                result.payload());
+        boolean revealsState = result.status() == ResponseStatus.OK || result.status() == ResponseStatus.APPLICATION_ERROR;
+        if (!revealsState) {
+            sink.accept(response);
+            return;
+        }
+        // The result reveals the state through the current log sequence: it waits until a
+        // majority holds that much, so that no total failure can take back what a client saw.
+        durability.whenDurable(logSequence, () -> sink.accept(response), () -> sink.accept(new ClientResponse(
+                key.clientId(), key.sequence(), ResponseStatus.RETRY, 0,
+                utf8("the replica left the group before the command was durable; retry elsewhere"))));
     }
 
     private void answerRead(Read r) {
         StoredResult answer = state.query(r.request().payload());
         observer.readAnswered(r.request().consistency());
-        r.sink().accept(new ClientResponse(r.request().clientId(), r.request().sequence(), answer.status(), viewId(),
-                answer.payload()));
+        ClientResponse response = new ClientResponse(r.request().clientId(), r.request().sequence(), answer.status(),
+                viewId(), answer.payload());
+        if (r.request().consistency() == ReadConsistency.STALE) {
+            r.sink().accept(response);
+            return;
+        }
+        durability.whenDurable(logSequence, () -> r.sink().accept(response),
+                () -> r.sink().accept(ClientResponse.failure(r.request(), ResponseStatus.RETRY, 0,
+                        "the replica left the group before the state it read was durable; retry elsewhere")));
     }
 
     private void failRead(Read r, ResponseStatus status, String reason) {

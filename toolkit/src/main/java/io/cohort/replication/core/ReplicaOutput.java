@@ -1,6 +1,7 @@
 package io.cohort.replication.core;
 
 import io.cohort.api.DeliveryOrder;
+import io.cohort.api.MemberId;
 
 /**
  * What a {@link ReplicaCore} needs from whoever drives it: the group (real or simulated) and a
@@ -46,6 +47,19 @@ public interface ReplicaOutput {
 
     /** @return the driver's clock in milliseconds; only recorded into entries, never read by the state machine */
     long nowMillis();
+
+    /**
+     * A command or update was delivered and takes log sequence {@code sequence}; called before it
+     * is applied. A durable driver appends it to its command log here (write-ahead); the default
+     * keeps nothing.
+     *
+     * @param sequence the entry's log sequence (1, 2, 3, ... at every replica alike)
+     * @param viewId   the view it was delivered in
+     * @param sender   the member that multicast it
+     * @param payload  the encoded entry
+     */
+    default void append(long sequence, long viewId, MemberId sender, byte[] payload) {
+    }
 
     /** @return the largest encoded entry {@link #multicast} accepts; an executor's update beyond it fails the request */
     default int maxEntryBytes() {
