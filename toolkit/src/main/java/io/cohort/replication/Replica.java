@@ -88,6 +88,7 @@ public final class Replica implements AutoCloseable {
     private volatile View view;
     private volatile String role = "none";
     private volatile long appliedIndex;
+    private volatile long logSequence;
 
     private Replica(Builder b) {
         this.config = b.config;
@@ -342,6 +343,14 @@ public final class Replica implements AutoCloseable {
         return mode;
     }
 
+    /**
+     * @return how many commands and updates were delivered here (the command log's last sequence),
+     *         as of the last event on the apply thread
+     */
+    public long logSequence() {
+        return logSequence;
+    }
+
     /** @return commands applied so far (as of the last event on the apply thread) */
     public long appliedIndex() {
         return appliedIndex;
@@ -376,6 +385,7 @@ public final class Replica implements AutoCloseable {
         view = core.view();
         role = core.role();
         appliedIndex = core.state().appliedIndex();
+        logSequence = core.logSequence();
     }
 
     // =====================================================================================
@@ -428,6 +438,7 @@ public final class Replica implements AutoCloseable {
                 queueFlush();
             }
             appliedIndex = core.state().appliedIndex();
+            logSequence = core.logSequence();
         }
 
         @Override

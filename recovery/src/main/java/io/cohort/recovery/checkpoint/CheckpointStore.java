@@ -399,6 +399,31 @@ public final class CheckpointStore {
         }
     }
 
+    /**
+     * Deletes every checkpoint (manifests first), before a whole state received from a peer
+     * replaces this replica's: none of the old ones may be restored after that.
+     *
+     * @throws IOException if one cannot be deleted (the caller must not go on: an old checkpoint
+     *                     could come back after a restart)
+     */
+    public void deleteAll() throws IOException {
+        synchronized (lock) {
+            NavigableMap<Long, Entry> entries = CheckpointFiles.list(directory);
+            for (Entry e : entries.values()) {
+                if (e.manifest() != null) {
+                    Files.deleteIfExists(e.manifest());
+                }
+            }
+            CheckpointFiles.syncDirectory(directory);
+            for (Entry e : entries.values()) {
+                if (e.data() != null) {
+                    Files.deleteIfExists(e.data());
+                }
+            }
+            CheckpointFiles.syncDirectory(directory);
+        }
+    }
+
     private static boolean delete(Path file) {
         try {
             Files.deleteIfExists(file);

@@ -1,0 +1,578 @@
+package io.cohort.recovery;
+
+import io.cohort.api.MemberId;
+import io.cohort.api.View;
+import io.cohort.group.RecoveryClaim;
+import io.cohort.group.StateRequest;
+import io.cohort.recovery.LastViewFile.LastView;
+import io.cohort.recovery.checkpoint.Checkpoint;
+import io.cohort.recovery.checkpoint.CheckpointManifest;
+import io.cohort.recovery.checkpoint.CheckpointMetadata;
+import io.cohort.recovery.checkpoint.CheckpointStore;
+import io.cohort.recovery.log.CommandLog;
+import io.cohort.recovery.log.LogReader;
+import io.cohort.recovery.log.LogRecord;
+import io.cohort.recovery.log.LogRollCycle;
+import io.cohort.recovery.log.LogSettings;
+import io.cohort.replication.core.CapturedState;
+import io.cohort.replication.core.ReplicaCore;
+import io.cohort.replication.storage.Durability;
+import io.cohort.replication.storage.ReplicaStorage;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Tags;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replica's durable state: a Chronicle Queue command log, checkpoints, and the last view, under
+ * one directory ({@code log/}, {@code checkpoints/}, {@code last-view.json}).
+ *
+ * <pre>{@code
+ * Replica replica = Replica.builder(config, machine)
+ *         .storage(DurableStorage.builder(Path.of("data/n1")).durability(Durability.LOG).build())
+ *         .build();
+ * }</pre>
+ *
+ * <p>What it does, and where: every delivered command is appended before it is applied (apply
+ * thread); at the end of each batch of deliveries the log is synced at {@link Durability#SYNC}
+ * (group commit) and the replica tells the group how far its log goes; checkpoints are captured on
+ * the apply thread and written on this storage's own thread; log files a checkpoint covers are then
+ * removed. At start-up the newest valid checkpoint is restored and the log after it replayed; a
+ * joining replica is sent only the log suffix it lacks when the donor still holds it, otherwise a
+ * checkpoint streamed from the donor's disk.
+ */
+public final class DurableStorage implements ReplicaStorage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DurableStorage.class);
+
+    private final String name;
+    private final Durability durability;
+    private final Path directory;
+    private final Path logDirectory;
+    private final LogSettings logSettings;
+    private final MeterRegistry registry;
+    private final long checkpointEveryCommands;
+    private final long checkpointEveryLogBytes;
+    private final CheckpointStore checkpoints;
+    private final LastViewFile lastViewFile;
+    private final RecoveryMetrics metrics;
+    private final ExecutorService checkpointThread;
+    private CommandLog log;
+
+    // Apply thread only.
+    private LastView lastView = LastView.NONE;
+    private long lastViewId;
+    private byte[] lastPayload;
+    private long lastRecordViewId;
+    private long logBytesSinceCheckpoint;
+    private long lastCheckpointSequence;
+    private long removedThrough;
+
+    // Read by other threads.
+    private volatile boolean checkpointInProgress;
+    private volatile long coveredByCheckpoint;
+    private volatile RecoveryClaim claim = RecoveryClaim.NONE;
+    private volatile byte[] joinHint = new byte[0];
+    private volatile boolean distrusted;
+    private volatile long firstLogSequence;
+    private volatile long lastLogSequence;
+
+    private DurableStorage(Builder b) throws IOException {
+        this.name = b.memberName;
+        this.durability = b.durability;
+        this.directory = b.directory;
+        this.logDirectory = directory.resolve("log");
+        this.logSettings = new LogSettings(b.rollCycle);
+        this.registry = b.registry;
+        this.checkpointEveryCommands = b.checkpointEveryCommands;
+        this.checkpointEveryLogBytes = b.checkpointEveryLogBytes;
+        Files.createDirectories(directory);
+        this.checkpoints = CheckpointStore.open(directory.resolve("checkpoints"), b.keepCheckpoints, registry);
+        this.lastViewFile = new LastViewFile(directory.resolve("last-view.json"));
+        this.metrics = new RecoveryMetrics(registry, Tags.of("member", name));
+        this.log = CommandLog.open(logDirectory, logSettings, registry);
+        this.checkpointThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "cohort-checkpoint-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * @param directory where this replica keeps its log, checkpoints and last view (one directory per replica)
+     * @return a builder
+     */
+    public static Builder builder(Path directory) {
+        return new Builder(directory);
+    }
+
+    @Override
+    public Durability durability() {
+        return durability;
+    }
+
+    /** @return the directory holding the log, checkpoints and last view */
+    public Path directory() {
+        return directory;
+    }
+
+    // =====================================================================================
+    // Start-up
+    // =====================================================================================
+
+    @Override
+    public void recover(ReplicaCore core) throws IOException {
+        long start = System.nanoTime();
+        Optional<Checkpoint> newest = checkpoints.newestValid();
+        CheckpointManifest manifest = newest.map(Checkpoint::manifest).orElse(null);
+        if (newest.isPresent()) {
+            try (InputStream in = newest.get().open()) {
+                core.readSnapshot(new DataInputStream(new BufferedInputStream(in, 1 << 16)));
+            }
+            lastCheckpointSequence = manifest.sequence();
+            coveredByCheckpoint = manifest.sequence();
+        }
+        long base = core.logSequence();
+        long replayed = 0;
+        if (!logEmpty() && (log.firstSequence() > base + 1 || log.lastSequence() < base)) {
+            // The log does not continue the checkpoint (a gap, or a log behind a checkpoint that
+            // came from a peer): it cannot be replayed; peers supply what follows the checkpoint.
+            LOG.warn("{}: the command log holds sequences {}..{}, which do not continue the checkpoint at {};"
+                    + " discarding the log and catching up from peers", name, log.firstSequence(), log.lastSequence(), base);
+            metrics.corruption("log", "gap");
+            resetLog();
+        } else if (!logEmpty() && log.lastSequence() > base) {
+            try (LogReader reader = log.readFrom(base + 1)) {
+                while (reader.hasNext()) {
+                    LogRecord r = reader.next();
+                    core.replay(r.sequence(), MemberId.of(r.senderName(), r.senderIncarnation()), r.viewId(),
+                            r.payload(), false);
+                    remember(r.viewId(), r.payload());
+                    replayed++;
+                }
+            }
+        }
+        if (lastPayload == null && !logEmpty() && log.lastSequence() == core.logSequence()) {
+            LogRecord last = log.lastRecord();
+            remember(last.viewId(), last.payload());
+        }
+        lastView = readLastView(manifest);
+        lastViewId = lastView.viewId();
+        publishPosition(core.logSequence());
+        metrics.recovered(System.nanoTime() - start, replayed);
+        LOG.info("{}: recovered from {}: checkpoint {}, {} log entries replayed, at log sequence {} (last view {} {})",
+                name, directory, manifest == null ? "none" : manifest.sequence(), replayed, core.logSequence(),
+                lastView.viewId(), lastView.members());
+    }
+
+    private LastView readLastView(CheckpointManifest manifest) {
+        try {
+            LastView v = lastViewFile.read();
+            if (v != null) {
+                return v;
+            }
+        } catch (IOException e) {
+            LOG.warn("{}: the last-view file {} is unreadable ({}); using the checkpoint's", name, lastViewFile.path(),
+                    e.getMessage());
+            metrics.corruption("view", "unparsable");
+        }
+        return manifest == null ? LastView.NONE : new LastView(manifest.lastViewId(), manifest.lastViewMembers());
+    }
+
+    // =====================================================================================
+    // Apply path
+    // =====================================================================================
+
+    @Override
+    public void append(long sequence, long viewId, MemberId sender, byte[] payload) {
+        log.append(new LogRecord(sequence, viewId, sender.name(), sender.incarnation(), payload));
+        remember(viewId, payload);
+        logBytesSinceCheckpoint += payload.length;
+    }
+
+    private void remember(long viewId, byte[] payload) {
+        lastRecordViewId = viewId;
+        lastPayload = payload;
+    }
+
+    @Override
+    public long flush() {
+        if (durability == Durability.SYNC) {
+            log.sync();
+        }
+        long covered = coveredByCheckpoint;
+        if (covered > removedThrough) {
+            removedThrough = covered;
+            log.removeCoveredCycles(covered);
+        }
+        long held = log.lastSequence() == 0 ? lastCheckpointSequence : log.lastSequence();
+        publishPosition(held);
+        return held;
+    }
+
+    /** @return the first sequence the command log holds (0 if empty), as of the last batch */
+    public long firstLogSequence() {
+        return firstLogSequence;
+    }
+
+    /** @return the last sequence the command log holds (0 if empty), as of the last batch */
+    public long lastLogSequence() {
+        return lastLogSequence;
+    }
+
+    /** Publishes, for other threads, where this replica's durable state ends. */
+    private void publishPosition(long sequence) {
+        firstLogSequence = log.firstSequence();
+        lastLogSequence = log.lastSequence();
+        JoinHint hint = sequence == 0 ? JoinHint.EMPTY_STATE
+                : lastPayload == null ? null : new JoinHint(sequence, lastRecordViewId, JoinHint.crcOf(lastPayload));
+        joinHint = distrusted || hint == null ? new byte[0] : hint.encode();
+        claim = sequence == 0 && lastView.viewId() == 0 ? RecoveryClaim.NONE
+                : new RecoveryClaim(lastView.viewId(), sequence, lastView.members());
+    }
+
+    @Override
+    public void viewInstalled(View view, long sequence) {
+        if (view.viewId() == lastViewId) {
+            return;
+        }
+        lastViewId = view.viewId();
+        LastView next = LastView.of(view);
+        try {
+            if (durability == Durability.SYNC) {
+                log.sync();
+            }
+            lastViewFile.write(next);
+            lastView = next;
+        } catch (IOException e) {
+            throw new UncheckedIOException(name + ": could not record view " + view.viewId() + " on disk", e);
+        }
+        publishPosition(log.lastSequence() == 0 ? lastCheckpointSequence : log.lastSequence());
+    }
+
+    @Override
+    public boolean checkpointDue(long sequence) {
+        return !checkpointInProgress && sequence > lastCheckpointSequence
+                && (sequence - lastCheckpointSequence >= checkpointEveryCommands
+                || logBytesSinceCheckpoint >= checkpointEveryLogBytes);
+    }
+
+    @Override
+    public void checkpoint(CapturedState state) {
+        checkpointInProgress = true;
+        lastCheckpointSequence = state.logSequence();
+        logBytesSinceCheckpoint = 0;
+        LastView view = lastView;
+        checkpointThread.execute(() -> {
+            try {
+                long[] hash = new long[1];
+                CheckpointMetadata meta = new CheckpointMetadata(state.logSequence(), state.viewId(), state.appliedIndex(),
+                        0, view.viewId(), view.members());
+                checkpoints.write(meta, out -> hash[0] = state.writeTo(out), () -> hash[0]);
+                coveredByCheckpoint = state.logSequence();
+            } catch (IOException | RuntimeException e) {
+                LOG.error("{}: checkpoint at log sequence {} failed; the log is kept until a later one succeeds",
+                        name, state.logSequence(), e);
+            } finally {
+                checkpointInProgress = false;
+            }
+        });
+    }
+
+    // =====================================================================================
+    // Catch-up of joiners
+    // =====================================================================================
+
+    @Override
+    public RecoveryClaim claim() {
+        return claim;
+    }
+
+    @Override
+    public byte[] joinHint() {
+        return joinHint.clone();
+    }
+
+    @Override
+    public void distrustLocalState() {
+        distrusted = true;
+        joinHint = new byte[0];
+    }
+
+    @Override
+    public void writeCatchUp(OutputStream out, StateRequest request, ReplicaCore core) throws IOException {
+        long start = System.nanoTime();
+        CatchUpStream.Writer writer = new CatchUpStream.Writer(out);
+        long current = core.logSequence();
+        JoinHint hint = JoinHint.decode(request.joinerHint());
+        CatchUpKind kind;
+        if (hint != null && suffixFits(hint, current)) {
+            kind = CatchUpKind.SUFFIX;
+            writer.beginSuffix(hint.sequence() + 1);
+            writeRecords(writer, hint.sequence() + 1, current);
+        } else {
+            Optional<Checkpoint> newest = checkpoints.newestValid();
+            if (newest.isPresent() && newest.get().manifest().sequence() <= current
+                    && logHolds(newest.get().manifest().sequence() + 1, current)) {
+                kind = CatchUpKind.SNAPSHOT;
+                CheckpointManifest m = newest.get().manifest();
+                try (InputStream data = newest.get().open()) {
+                    writer.beginSnapshot(m, data);
+                }
+                writeRecords(writer, m.sequence() + 1, current);
+            } else {
+                kind = CatchUpKind.LIVE;
+                writer.beginLive(core);
+            }
+        }
+        writer.end(current);
+        metrics.caughtUp(RecoveryMetrics.Role.DONOR, kind, writer.bytes(), System.nanoTime() - start);
+        LOG.info("{}: caught {} up by {} to log sequence {} ({} bytes){}", name, request.joiner(), kind.tag(), current,
+                writer.bytes(), hint == null ? " (it sent no usable position)" : " (it held up to " + hint.sequence() + ")");
+    }
+
+    private boolean suffixFits(JoinHint hint, long current) {
+        if (hint.sequence() > current || !logHolds(hint.sequence() + 1, current)) {
+            return false;
+        }
+        if (hint.sequence() == 0) {
+            return true;
+        }
+        LogRecord mine = log.read(hint.sequence());
+        return mine != null && mine.viewId() == hint.viewId() && JoinHint.crcOf(mine.payload()) == hint.payloadCrc();
+    }
+
+    /** Whether the log holds every sequence in {@code from..to} (an empty range always fits). */
+    private boolean logHolds(long from, long to) {
+        if (from > to) {
+            return true;
+        }
+        return !logEmpty() && log.firstSequence() <= from && log.lastSequence() >= to;
+    }
+
+    private boolean logEmpty() {
+        return log.lastSequence() == 0;
+    }
+
+    private void writeRecords(CatchUpStream.Writer writer, long from, long to) throws IOException {
+        if (from > to) {
+            return;
+        }
+        try (LogReader reader = log.readFrom(from)) {
+            while (reader.hasNext()) {
+                LogRecord r = reader.next();
+                if (r.sequence() > to) {
+                    break;
+                }
+                writer.record(r);
+            }
+        }
+    }
+
+    @Override
+    public void readCatchUp(InputStream in, ReplicaCore core) throws IOException {
+        long start = System.nanoTime();
+        CatchUpStream.Reader reader = new CatchUpStream.Reader(in);
+        CatchUpKind kind = reader.kind();
+        switch (kind) {
+            case SUFFIX -> {
+                long from = reader.suffixStart();
+                if (from != core.logSequence() + 1) {
+                    throw new IOException("the donor sent the log from " + from + " but this replica is at "
+                            + core.logSequence());
+                }
+            }
+            case SNAPSHOT -> {
+                startAfresh();
+                CheckpointManifest m = reader.snapshotManifest();
+                CheckpointMetadata meta = new CheckpointMetadata(m.sequence(), m.viewId(), m.appliedIndex(),
+                        m.stateHash(), m.lastViewId(), m.lastViewMembers());
+                checkpoints.write(meta, reader::copySnapshotTo);
+                Checkpoint stored = checkpoints.newestValid()
+                        .orElseThrow(() -> new IOException("the checkpoint received from the donor did not verify"));
+                try (InputStream data = stored.open()) {
+                    core.readSnapshot(new DataInputStream(new BufferedInputStream(data, 1 << 16)));
+                }
+                lastCheckpointSequence = m.sequence();
+            }
+            case LIVE -> {
+                startAfresh();
+                core.readSnapshot(new DataInputStream(reader.liveState()));
+                CapturedState state = core.captureState();
+                long[] hash = new long[1];
+                checkpoints.write(new CheckpointMetadata(state.logSequence(), state.viewId(), state.appliedIndex(), 0,
+                        lastView.viewId(), lastView.members()), out -> hash[0] = state.writeTo(out), () -> hash[0]);
+                lastCheckpointSequence = state.logSequence();
+            }
+        }
+        LogRecord r;
+        long records = 0;
+        while ((r = reader.nextRecord()) != null) {
+            core.replay(r.sequence(), MemberId.of(r.senderName(), r.senderIncarnation()), r.viewId(), r.payload(), true);
+            records++;
+        }
+        reader.expectEnd(core.logSequence());
+        distrusted = false;
+        if (durability == Durability.SYNC) {
+            log.sync();
+        }
+        publishPosition(core.logSequence());
+        metrics.caughtUp(RecoveryMetrics.Role.JOINER, kind, reader.bytes(), System.nanoTime() - start);
+        LOG.info("{}: caught up by {} ({} log entries, {} bytes) to log sequence {}", name, kind.tag(), records,
+                reader.bytes(), core.logSequence());
+    }
+
+    /** Before a whole state replaces this one: nothing of the old log or checkpoints may be used again. */
+    private void startAfresh() throws IOException {
+        checkpoints.deleteAll();
+        resetLog();
+        lastPayload = null;
+        lastCheckpointSequence = 0;
+        coveredByCheckpoint = 0;
+        removedThrough = 0;
+        logBytesSinceCheckpoint = 0;
+    }
+
+    private void resetLog() throws IOException {
+        log.close();
+        DurableFiles.deleteTree(logDirectory);
+        log = CommandLog.open(logDirectory, logSettings, registry);
+    }
+
+    // =====================================================================================
+    // Lifecycle
+    // =====================================================================================
+
+    @Override
+    public void close() {
+        checkpointThread.shutdown();
+        try {
+            if (!checkpointThread.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.warn("{}: a checkpoint was still being written at close; it is abandoned (the previous one stays)", name);
+                checkpointThread.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            checkpointThread.shutdownNow();
+        }
+        log.close();
+    }
+
+    /** Builds a {@link DurableStorage}. */
+    public static final class Builder {
+        private final Path directory;
+        private Durability durability = Durability.LOG;
+        private String memberName = "replica";
+        private long checkpointEveryCommands = 100_000;
+        private long checkpointEveryLogBytes = 256L << 20;
+        private int keepCheckpoints = 2;
+        private LogRollCycle rollCycle = LogSettings.defaults().rollCycle();
+        private MeterRegistry registry = Metrics.globalRegistry;
+
+        private Builder(Path directory) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+        }
+
+        /**
+         * @param durability {@link Durability#LOG} (default) or {@link Durability#SYNC}; for
+         *                   {@link Durability#MEMORY} use no storage at all
+         * @return this
+         */
+        public Builder durability(Durability durability) {
+            if (Objects.requireNonNull(durability, "durability") == Durability.MEMORY) {
+                throw new IllegalArgumentException("MEMORY durability keeps nothing on disk: build the replica without storage");
+            }
+            this.durability = durability;
+            return this;
+        }
+
+        /**
+         * @param name the member's name, for logs, thread names and meter tags
+         * @return this
+         */
+        public Builder memberName(String name) {
+            this.memberName = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * @param commands take a checkpoint after this many logged commands (default 100000)
+         * @return this
+         */
+        public Builder checkpointEveryCommands(long commands) {
+            if (commands < 1) {
+                throw new IllegalArgumentException("checkpoint interval " + commands + " < 1");
+            }
+            this.checkpointEveryCommands = commands;
+            return this;
+        }
+
+        /**
+         * @param bytes take a checkpoint after this many bytes of log entries (default 256 MiB)
+         * @return this
+         */
+        public Builder checkpointEveryLogBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("checkpoint log size " + bytes + " < 1");
+            }
+            this.checkpointEveryLogBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param count checkpoints kept on disk (default 2: a corrupt newest one falls back to the previous)
+         * @return this
+         */
+        public Builder keepCheckpoints(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("keep at least one checkpoint, not " + count);
+            }
+            this.keepCheckpoints = count;
+            return this;
+        }
+
+        /**
+         * @param cycle how often the log starts a new file (files are removed whole once a
+         *              checkpoint covers them; default hourly)
+         * @return this
+         */
+        public Builder rollCycle(LogRollCycle cycle) {
+            this.rollCycle = Objects.requireNonNull(cycle, "cycle");
+            return this;
+        }
+
+        /**
+         * @param registry where the meters go (default {@link Metrics#globalRegistry})
+         * @return this
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Opens (creating if needed) the directory, the log and the checkpoint store. Nothing is
+         * restored yet: the replica does that when it is built with this storage.
+         *
+         * @return the storage
+         * @throws IOException if the directory cannot be used
+         */
+        public DurableStorage build() throws IOException {
+            return new DurableStorage(this);
+        }
+    }
+}
