@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -88,7 +89,7 @@ class MultiProcessRecoveryTest {
             return Arrays.stream(m.line().split(" ")[2].split(",")).map(s -> s.substring(0, s.indexOf('#'))).toList();
         }
 
-        /** @return viewId, role, appliedIndex, hash, logSequence */
+        /** @return "STATUS", viewId, role, appliedIndex, hash, logSequence */
         String[] status() {
             return process.request("status", "STATUS ", Duration.ofSeconds(20)).split(" ");
         }
@@ -105,7 +106,7 @@ class MultiProcessRecoveryTest {
         }
     }
 
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
     private final List<Slot> slots = new ArrayList<>();
     private final List<CohortClient> clients = new ArrayList<>();
@@ -189,7 +190,7 @@ class MultiProcessRecoveryTest {
         assertThat(acknowledged.values()).as("each acknowledged command was applied once when answered").containsOnly("1");
         // The replicas finish applying what was in flight when the clients stopped: wait until
         // their positions agree, then compare.
-        await().atMost(VIEW_WAIT).until(() -> replicas.stream().map(s -> s.status()[4]).distinct().count() == 1);
+        await().atMost(VIEW_WAIT).until(() -> replicas.stream().map(s -> s.status()[5]).distinct().count() == 1);
         Set<String> hashes = new HashSet<>();
         for (Slot s : replicas) {
             Map<String, Integer> counts = dump(s);
@@ -236,7 +237,7 @@ class MultiProcessRecoveryTest {
         victim.process.kill9();
         List<Slot> survivors = slots.stream().filter(s -> s != victim).toList();
         awaitView(survivors);
-        long victimReached = Long.parseLong(survivors.get(0).status()[4]);
+        long victimReached = Long.parseLong(survivors.get(0).status()[5]);
         await().atMost(VIEW_WAIT).until(() -> survivors.stream().allMatch(s -> s.firstLogSequence() > victimReached + 1));
 
         victim.start();

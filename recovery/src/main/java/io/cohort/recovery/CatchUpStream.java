@@ -1,6 +1,7 @@
 package io.cohort.recovery;
 
 import io.cohort.recovery.checkpoint.CheckpointManifest;
+import io.cohort.recovery.checkpoint.CheckpointMetadata;
 import io.cohort.recovery.log.LogRecord;
 import io.cohort.replication.core.ReplicaCore;
 import java.io.BufferedInputStream;
@@ -135,7 +136,8 @@ final class CatchUpStream {
             return in.readLong();
         }
 
-        CheckpointManifest snapshotManifest() throws IOException {
+        /** @return what the checkpoint that follows covers (its bytes are then read with {@link #copySnapshotTo}) */
+        CheckpointMetadata snapshotMetadata() throws IOException {
             long sequence = in.readLong();
             long viewId = in.readLong();
             long appliedIndex = in.readLong();
@@ -153,8 +155,7 @@ final class CatchUpStream {
             if (snapshotBytes < 0) {
                 throw new IOException("negative checkpoint size " + snapshotBytes);
             }
-            return new CheckpointManifest(CheckpointManifest.CURRENT_FORMAT_VERSION, sequence, viewId, appliedIndex,
-                    stateHash, lastViewId, members, snapshotBytes, "", "", "");
+            return new CheckpointMetadata(sequence, viewId, appliedIndex, stateHash, lastViewId, members);
         }
 
         /** Copies exactly the checkpoint's bytes (announced by {@link #snapshotManifest}) to {@code out}. */

@@ -398,16 +398,14 @@ public final class DurableStorage implements ReplicaStorage {
             }
             case SNAPSHOT -> {
                 startAfresh();
-                CheckpointManifest m = reader.snapshotManifest();
-                CheckpointMetadata meta = new CheckpointMetadata(m.sequence(), m.viewId(), m.appliedIndex(),
-                        m.stateHash(), m.lastViewId(), m.lastViewMembers());
+                CheckpointMetadata meta = reader.snapshotMetadata();
                 checkpoints.write(meta, reader::copySnapshotTo);
                 Checkpoint stored = checkpoints.newestValid()
                         .orElseThrow(() -> new IOException("the checkpoint received from the donor did not verify"));
                 try (InputStream data = stored.open()) {
                     core.readSnapshot(new DataInputStream(new BufferedInputStream(data, 1 << 16)));
                 }
-                lastCheckpointSequence = m.sequence();
+                lastCheckpointSequence = meta.sequence();
             }
             case LIVE -> {
                 startAfresh();
