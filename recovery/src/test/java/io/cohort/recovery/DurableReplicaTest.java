@@ -1,19 +1,22 @@
 package io.cohort.recovery;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import io.cohort.api.CommandContext;
 import io.cohort.api.StateMachine;
 import io.cohort.config.CohortConfig;
 import io.cohort.recovery.log.LogRollCycle;
 import io.cohort.replication.ReadConsistency;
 import io.cohort.replication.Replica;
+import io.cohort.replication.ReplicationMode;
 import io.cohort.replication.storage.Durability;
 import io.cohort.replication.wire.ClientRequest;
 import io.cohort.replication.wire.ClientResponse;
 import io.cohort.replication.wire.ResponseStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -29,9 +32,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Durable replicas in one JVM over real TCP: a replica restarted on its data directory restores its
@@ -90,13 +93,24 @@ class DurableReplicaTest {
         }
 
         void start(long checkpointEvery, LogRollCycle cycle) throws IOException {
+            start(checkpointEvery, cycle, ReplicationMode.ACTIVE, Durability.LOG);
+        }
+
+        void start(long checkpointEvery, LogRollCycle cycle, ReplicationMode mode, Durability durability)
+                throws IOException {
             registry = new SimpleMeterRegistry();
             CohortConfig config = CohortConfig.builder("durable-test", name).bindPort(port)
                     .seeds(nodes.stream().map(n -> "127.0.0.1:" + n.port).toArray(String[]::new))
                     .heartbeatIntervalMillis(50).suspectTimeoutMillis(500).bootstrapTimeoutMillis(1000).build();
-            DurableStorage storage = DurableStorage.builder(data).durability(Durability.LOG).memberName(name)
+            DurableStorage storage = DurableStorage.builder(data).durability(durability).memberName(name)
                     .checkpointEveryCommands(checkpointEvery).rollCycle(cycle).meterRegistry(registry).build();
-            replica = Replica.builder(config, new Sum()).storage(storage).meterRegistry(registry).build();
+            Replica.Builder builder = Replica.builder(config, new Sum()).mode(mode).storage(storage)
+                    .meterRegistry(registry);
+            if (mode != ReplicationMode.ACTIVE) {
+                // The update is the request itself: every replica adds the same value.
+                builder.requestExecutor((context, request) -> request);
+            }
+            replica = builder.build();
             replica.joinAsync();
         }
 
@@ -145,11 +159,16 @@ class DurableReplicaTest {
     }
 
     private void startThree(long checkpointEvery, LogRollCycle cycle) throws IOException {
+        startThree(checkpointEvery, cycle, ReplicationMode.ACTIVE, Durability.LOG);
+    }
+
+    private void startThree(long checkpointEvery, LogRollCycle cycle, ReplicationMode mode, Durability durability)
+            throws IOException {
         for (int i = 1; i <= 3; i++) {
             nodes.add(new Node("n" + i));
         }
         for (Node n : nodes) {
-            n.start(checkpointEvery, cycle);
+            n.start(checkpointEvery, cycle, mode, durability);
         }
         awaitView(nodes);
     }
@@ -165,19 +184,24 @@ class DurableReplicaTest {
         assertThat(hashes).hasSize(1);
     }
 
-    @Test
-    void aRestartedReplicaCatchesUpWithTheLogSuffixItMissed() throws Exception {
-        startThree(50, LogRollCycle.HOURLY);
+    @ParameterizedTest
+    @CsvSource({"ACTIVE, LOG", "ACTIVE, SYNC", "PRIMARY_BACKUP, LOG", "COORDINATOR_COHORT, SYNC"})
+    void aRestartedReplicaCatchesUpWithTheLogSuffixItMissed(ReplicationMode mode, Durability durability)
+            throws Exception {
+        startThree(50, LogRollCycle.HOURLY, mode, durability);
         submit(nodes.get(0), 120);
-        Node victim = nodes.get(2);
+        // Not the coordinator: a primary that leaves with updates in flight is sent a whole state.
+        Node victim = nodes.stream().filter(n -> !n.replica.view().coordinator().equals(n.replica.self()))
+                .reduce((a, b) -> b).orElseThrow();
         victim.replica.close();
         victim.replica = null;
-        awaitView(nodes.subList(0, 2));
-        submit(nodes.get(0), 80);
+        List<Node> rest = nodes.stream().filter(n -> n != victim).toList();
+        awaitView(rest);
+        submit(rest.get(0), 80);
 
-        victim.start(50, LogRollCycle.HOURLY);
+        victim.start(50, LogRollCycle.HOURLY, mode, durability);
         awaitView(nodes);
-        submit(nodes.get(1), 10);
+        submit(rest.get(1), 10);
         assertAllAt(210);
         assertThat(victim.catchUps("suffix")).isEqualTo(1);
         assertThat(victim.catchUps("snapshot") + victim.catchUps("live")).isZero();
