@@ -50,8 +50,12 @@ final class RecoveryMetrics {
                 .tags(t).register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Same tags as the log's and checkpoint store's corruption counters (file, kind; no member), so
+     * that every registry, Prometheus's included, accepts them as one meter.
+     */
     void corruption(String file, String kind) {
         Counter.builder("cohort.recovery.corruption").description("Corrupt or missing durable files detected")
-                .tags(tags.and("file", file, "kind", kind)).register(registry).increment();
+                .tags("file", file, "kind", kind).register(registry).increment();
     }
 }
