@@ -452,10 +452,14 @@ public final class Replica implements AutoCloseable {
         }
 
         private void exit() {
-            if (storage != null && core.appliedAheadOfDelivery()) {
-                // This primary's state holds updates the group may never deliver: only a whole
-                // state may replace it, not a log suffix on top of it.
-                storage.distrustLocalState();
+            if (storage != null) {
+                // Publish where the log ends now, for the hint of the next join.
+                storage.flush();
+                if (core.appliedAheadOfDelivery()) {
+                    // This primary's state holds updates the group may never deliver: only a whole
+                    // state may replace it, not a log suffix on top of it.
+                    storage.distrustLocalState();
+                }
             }
             core.onExit();
             publish();

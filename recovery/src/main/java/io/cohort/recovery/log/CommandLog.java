@@ -65,7 +65,9 @@ import org.slf4j.LoggerFactory;
  * One Chronicle document per record, raw bytes without Wire field names (see {@link RecordCodec}):
  * format byte, sequence, view, sender name, sender incarnation, payload length, payload, CRC32C of
  * all of it. Appending allocates nothing per record: the header is assembled in a reused array, the
- * payload copied straight into the mapped file.
+ * payload copied straight into the mapped file. Measured on the development machine (2 cores, JDK
+ * 17, 100-byte payloads, 800,000 appends after warm-up): about 0.85 µs per append including the
+ * Micrometer timer, 0 bytes allocated per append.
  *
  * <h2>Opening, and what Chronicle 2026.4 does with a killed writer</h2>
  * {@link #open} reads the whole log once, before any appender exists, and verifies every record
@@ -94,13 +96,29 @@ import org.slf4j.LoggerFactory;
  *       plain tailer in that file, silently: later files are never reached. Verification detects
  *       this by comparing the cycle the tailer stopped in with the newest cycle file
  *       ({@link CorruptionKind#UNREADABLE}).</li>
+ *   <li>A cycle file whose own header Chronicle never finished writing (a crash while it created the
+ *       file: the file is empty, or starts with a zero or "not complete" header) makes a tailer wait
+ *       {@code timeoutMS} each time it reaches it (seconds in total for one open). So before Chronicle
+ *       opens the queue, {@code open} checks the first header of every cycle file itself; the newest
+ *       one uninitialised is a {@link CorruptionKind#TORN_TAIL} (nothing in it was a record), an
+ *       older one {@link CorruptionKind#UNREADABLE}. In the moved-aside copy that file and the later
+ *       ones are renamed {@code *.cq4.unreadable} so Chronicle reads only the files before it.</li>
+ *   <li>A damaged {@code metadata.cq4t} (Chronicle's directory listing and locks; no records) makes
+ *       Chronicle either open the queue read-only (appending then fails) or retry reading it for
+ *       {@code chronicle.table.store.timeoutMS} (10 s by default, set to 1 s here) and fail. Then the
+ *       file is moved aside ({@code metadata.cq4t.damaged-<n>}), Chronicle rebuilds it from the cycle
+ *       files, every record is verified, and the whole log is rewritten like any damage
+ *       ({@link CorruptionKind#UNREADABLE}, nothing dropped). A missing metadata file is simply
+ *       rebuilt.</li>
  * </ul>
  * Because the zero header hides a torn record from the Chronicle API, verification also looks at the
  * raw bytes after the last document of the newest cycle file: a "not complete" header there, or a zero
  * header followed by record bytes (every record starts with a non-zero format byte, and Chronicle
  * zeroed those bytes when it closed the previous document), is reported as
  * {@link CorruptionKind#TORN_TAIL}. A writer killed before it wrote the first byte leaves nothing to
- * find, and loses nothing either.
+ * find. A fragment left as the first document of a new cycle file (the writer died right after a
+ * roll) is not looked for: the file holding the last record is the one inspected. Either way only
+ * the unfinished record is lost, and Chronicle writes the next record over the fragment.
  *
  * <p>On any defect, {@code open} logs one WARN line (what, where, what was done), increments
  * {@code cohort.recovery.corruption{file=log,kind=...}}, moves the queue directory aside to a sibling
@@ -125,6 +143,11 @@ public final class CommandLog implements AutoCloseable {
         // so it only helps if this class is the first Chronicle user in the process.
         if (System.getProperty("chronicle.announcer.disable") == null) {
             System.setProperty("chronicle.announcer.disable", "true");
+        }
+        // Chronicle retries a failing read of the queue's metadata file (metadata.cq4t) for this long,
+        // 10 s by default, before giving up; a damaged metadata file would stall open that long.
+        if (System.getProperty("chronicle.table.store.timeoutMS") == null) {
+            System.setProperty("chronicle.table.store.timeoutMS", "1000");
         }
     }
 
@@ -191,9 +214,10 @@ public final class CommandLog implements AutoCloseable {
     /** A cycle file was created since the last sync: its directory entry must be made durable too. */
     private boolean newCycleFile;
 
-    private CommandLog(Path directory, LogSettings settings, SingleChronicleQueue queue, Meters meters, Scan scan) {
+    private CommandLog(Path directory, SingleChronicleQueue queue, Meters meters, Scan scan) {
         this.directory = directory;
-        this.rollCycle = settings.rollCycle().chronicle();
+        // Chronicle keeps the roll cycle a queue was created with, whatever the settings say now.
+        this.rollCycle = queue.rollCycle();
         this.queue = queue;
         this.meters = meters;
         this.clock = meters.clock;
@@ -239,46 +263,125 @@ public final class CommandLog implements AutoCloseable {
         Objects.requireNonNull(time, "time");
         Path dir = directory.toAbsolutePath().normalize();
         Files.createDirectories(dir);
-        RollCycle rollCycle = settings.rollCycle().chronicle();
         Meters meters = new Meters(registry);
 
+        // A cycle file whose Chronicle header was never written (a crash while Chronicle created it)
+        // makes every tailer wait for the header; find those before Chronicle sees them.
+        Uninitialised uninitialised = uninitialisedCycleFile(dir);
+        if (uninitialised != null) {
+            return recover(dir, settings, time, meters, null, uninitialised);
+        }
         SingleChronicleQueue queue = null;
         Scan scan;
         try {
-            queue = build(dir, rollCycle, time);
-            scan = scan(queue, dir, rollCycle, Long.MAX_VALUE, null);
+            Opened opened = buildForOpen(dir, settings, time);
+            queue = opened.queue;
+            scan = scan(queue, dir, Long.MAX_VALUE, null);
+            scan.metadataProblem = opened.metadataProblem;
+            if (scan.corruption == null && readOnly(queue)) {
+                scan.fail(CorruptionKind.UNREADABLE, dir.resolve(METADATA_FILE),
+                        "Chronicle opened the queue read-only even with a new metadata file");
+            }
         } catch (RuntimeException e) {
-            // The queue itself (its metadata, or a cycle file's header) could not be opened.
             closeQuietly(queue);
             queue = null;
             scan = Scan.unopenable(e);
         }
+        if (scan.corruption == null && scan.metadataProblem != null) {
+            // Every record is fine, but the queue's own metadata was not: rewrite it like any damage.
+            scan.fail(CorruptionKind.UNREADABLE, dir.resolve(METADATA_FILE), scan.metadataProblem);
+        }
         if (scan.corruption == null) {
-            CommandLog log = new CommandLog(dir, settings, queue, meters, scan);
-            log.openReport = new OpenReport(scan.records, scan.firstSequence, scan.lastSequence, null, null);
-            LOG.debug("Command log {} opened: {} records verified ({}..{})", dir, scan.records,
-                    scan.firstSequence, scan.lastSequence);
-            return log;
+            try {
+                CommandLog log = new CommandLog(dir, queue, meters, scan);
+                log.openReport = new OpenReport(scan.records, scan.firstSequence, scan.lastSequence, null, null);
+                LOG.debug("Command log {} opened: {} records verified ({}..{})", dir, scan.records,
+                        scan.firstSequence, scan.lastSequence);
+                return log;
+            } catch (RuntimeException e) {
+                scan.fail(CorruptionKind.UNREADABLE, null, "Chronicle cannot append to the queue: " + e);
+            }
         }
         closeQuietly(queue);
-        return recover(dir, settings, time, meters, scan);
+        return recover(dir, settings, time, meters, scan, null);
     }
 
-    /** Moves a damaged queue aside and rewrites its valid prefix at the original path. */
-    private static CommandLog recover(Path dir, LogSettings settings, TimeProvider time, Meters meters, Scan damaged)
-            throws IOException {
-        RollCycle rollCycle = settings.rollCycle().chronicle();
-        OpenReport.Corruption corruption = damaged.corruption;
-        Path quarantine = moveAside(dir);
-        Files.createDirectories(dir);
-        CommandLog log = new CommandLog(dir, settings, build(dir, rollCycle, time), meters, null);
+    /**
+     * Builds the queue for verification. If Chronicle cannot open it, or opens it read-only (both
+     * happen when its metadata file is damaged), the metadata file is moved aside, Chronicle rebuilds
+     * it from the cycle files, and {@link Scan#metadataProblem} says what happened.
+     */
+    private static Opened buildForOpen(Path dir, LogSettings settings, TimeProvider time) {
+        String problem;
         try {
-            if (damaged.records > 0) {
+            SingleChronicleQueue queue = build(dir, settings, time);
+            if (!readOnly(queue)) {
+                return new Opened(queue, null);
+            }
+            closeQuietly(queue);
+            problem = "Chronicle's metadata file " + METADATA_FILE + " is damaged (Chronicle opened the queue read-only)";
+        } catch (RuntimeException e) {
+            problem = "Chronicle cannot open the queue (" + e + ")";
+        }
+        Path metadata = dir.resolve(METADATA_FILE);
+        Path aside;
+        try {
+            if (!Files.exists(metadata)) {
+                throw new IllegalStateException(problem);
+            }
+            aside = unusedSibling(metadata, ".damaged-");
+            Files.move(metadata, aside);
+        } catch (IOException e) {
+            throw new IllegalStateException(problem + "; cannot move " + metadata + " aside: " + e, e);
+        }
+        return new Opened(build(dir, settings, time),
+                problem + "; moved it to " + aside.getFileName() + " and let Chronicle rebuild it");
+    }
+
+    /** Chronicle falls back to a read-only queue when it cannot use the metadata file for writing. */
+    private static boolean readOnly(SingleChronicleQueue queue) {
+        return queue.metaStore().readOnly();
+    }
+
+    /** A queue built for verification, and what had to be done to its metadata file (or null). */
+    private record Opened(SingleChronicleQueue queue, String metadataProblem) {
+    }
+
+    /**
+     * Moves a damaged queue aside and rewrites its valid prefix into a fresh queue at the original
+     * path.
+     *
+     * @param damaged       the verification that found the damage, or null if it could not run
+     *                      (an uninitialised cycle file)
+     * @param uninitialised the uninitialised cycle file found before verification, or null
+     */
+    private static CommandLog recover(Path dir, LogSettings settings, TimeProvider time, Meters meters, Scan damaged,
+                                      Uninitialised uninitialised) throws IOException {
+        Path quarantine = moveAside(dir);
+        long stopAfter = Long.MAX_VALUE;
+        OpenReport.Corruption corruption;
+        if (uninitialised != null) {
+            // Hide the bad file and everything after it from Chronicle; the bytes stay for inspection.
+            hideFrom(quarantine, uninitialised.file.getFileName().toString());
+            corruption = null;
+        } else {
+            stopAfter = damaged.lastSequence;
+            corruption = damaged.corruption;
+        }
+        Files.createDirectories(dir);
+        CommandLog log = new CommandLog(dir, build(dir, settings, time), meters, null);
+        try {
+            if (uninitialised != null || damaged.records > 0) {
                 // Read the moved queue again rather than keep the prefix in memory (a log can be
                 // gigabytes); stop at the last record verified the first time, whatever Chronicle
-                // may have changed in between.
-                try (SingleChronicleQueue old = build(quarantine, rollCycle, time)) {
-                    scan(old, quarantine, rollCycle, damaged.lastSequence, log::appendRecovered);
+                // may have changed in between. Without a first verification, this pass verifies.
+                try (SingleChronicleQueue old = build(quarantine, settings, time)) {
+                    Scan again = scan(old, quarantine, stopAfter, log::appendRecovered);
+                    if (uninitialised != null && again.corruption != null) {
+                        OpenReport.Corruption c = again.corruption;
+                        corruption = new OpenReport.Corruption(c.kind(), c.sequence(),
+                                c.file() == null ? null : dir.resolve(c.file().getFileName()), c.detail());
+                    }
                 }
             }
             log.sync();
@@ -288,6 +391,10 @@ public final class CommandLog implements AutoCloseable {
             throw new IOException("cannot rewrite the valid prefix of command log " + dir + " from " + quarantine, e);
         }
         long kept = log.lastSequence == 0 ? 0 : log.lastSequence - log.firstSequence + 1;
+        if (corruption == null) {
+            corruption = new OpenReport.Corruption(uninitialised.newest ? CorruptionKind.TORN_TAIL : CorruptionKind.UNREADABLE,
+                    log.lastSequence == 0 ? 0 : log.lastSequence + 1, uninitialised.file, uninitialised.detail());
+        }
         log.openReport = new OpenReport(kept, log.firstSequence, log.lastSequence, corruption, quarantine);
         meters.corruption(corruption.kind()).increment();
         LOG.warn("Command log {}: {} in {} at sequence {}: {}. Kept {} valid records ({}), moved the damaged queue "
@@ -298,6 +405,69 @@ public final class CommandLog implements AutoCloseable {
                 kept == 0 ? "none" : log.firstSequence + ".." + log.lastSequence, quarantine,
                 kept == 0 ? "any sequence" : String.valueOf(log.lastSequence + 1));
         return log;
+    }
+
+    /** A cycle file whose Chronicle header is missing or unfinished. */
+    private record Uninitialised(Path file, boolean newest, String why) {
+        String detail() {
+            return newest
+                    ? "the newest cycle file was never initialised (" + why + "; the process died while Chronicle "
+                            + "created it)"
+                    : "cycle file was never initialised (" + why + ") although later cycle files exist; they "
+                            + "cannot be trusted";
+        }
+    }
+
+    /**
+     * The oldest cycle file whose first Chronicle header (the file's own metadata document, written
+     * when Chronicle creates the file) is not a complete metadata header, or null.
+     */
+    private static Uninitialised uninitialisedCycleFile(Path dir) throws IOException {
+        List<Path> files = cycleFilesOnDisk(dir);
+        for (int i = 0; i < files.size(); i++) {
+            Path file = files.get(i);
+            String why = null;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                ByteBuffer buf = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+                if (ch.read(buf, 0) < 4) {
+                    why = "it is " + ch.size() + " bytes long";
+                } else {
+                    int header = buf.getInt(0);
+                    if ((header & (NOT_COMPLETE | META_DATA)) != META_DATA || (header & LENGTH_MASK) == 0) {
+                        why = "its first header is " + Integer.toHexString(header);
+                    }
+                }
+            }
+            if (why != null) {
+                return new Uninitialised(file, i == files.size() - 1, why);
+            }
+        }
+        return null;
+    }
+
+    /** The cycle files in a directory, oldest first (Chronicle's names sort by time). */
+    private static List<Path> cycleFilesOnDisk(Path dir) throws IOException {
+        try (var stream = Files.list(dir)) {
+            return stream.filter(f -> f.getFileName().toString().endsWith(CYCLE_SUFFIX) && Files.isRegularFile(f))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    /**
+     * Renames {@code from} and every later cycle file in {@code dir} to {@code <name>.unreadable}, and
+     * the metadata file aside, so that Chronicle reads only the files before it.
+     */
+    private static void hideFrom(Path dir, String from) throws IOException {
+        for (Path f : cycleFilesOnDisk(dir)) {
+            if (f.getFileName().toString().compareTo(from) >= 0) {
+                Files.move(f, f.resolveSibling(f.getFileName() + ".unreadable"));
+            }
+        }
+        Path metadata = dir.resolve(METADATA_FILE);
+        if (Files.exists(metadata)) {
+            Files.move(metadata, unusedSibling(metadata, ".stale-"));
+        }
     }
 
     // ---------------------------------------------------------------- writing
@@ -703,9 +873,13 @@ public final class CommandLog implements AutoCloseable {
                 + " was damaged after the log was opened: " + decoder.failure());
     }
 
-    private static SingleChronicleQueue build(Path dir, RollCycle rollCycle, TimeProvider time) {
+    /**
+     * Builds a queue. The roll cycle given is only used for a new queue: Chronicle keeps the one an
+     * existing queue was created with (and says so at WARN), so the settings never reinterpret files.
+     */
+    private static SingleChronicleQueue build(Path dir, LogSettings settings, TimeProvider time) {
         return SingleChronicleQueueBuilder.binary(dir)
-                .rollCycle(rollCycle)
+                .rollCycle(settings.rollCycle().chronicle())
                 .timeProvider(time)
                 .timeoutMS(TIMEOUT_MS)
                 .blockSize(BLOCK_SIZE)
@@ -715,17 +889,23 @@ public final class CommandLog implements AutoCloseable {
     }
 
     private static Path moveAside(Path dir) throws IOException {
-        String name = dir.getFileName().toString();
-        Path target;
-        int n = 1;
-        do {
-            target = dir.resolveSibling(name + ".corrupt-" + n++);
-        } while (Files.exists(target));
+        Path target = unusedSibling(dir, ".corrupt-");
         try {
             Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(dir, target);
         }
+        return target;
+    }
+
+    /** {@code <path><infix><n>} for the smallest n >= 1 that does not exist yet. */
+    private static Path unusedSibling(Path path, String infix) {
+        String name = path.getFileName().toString();
+        Path target;
+        int n = 1;
+        do {
+            target = path.resolveSibling(name + infix + n++);
+        } while (Files.exists(target));
         return target;
     }
 
@@ -768,9 +948,9 @@ public final class CommandLog implements AutoCloseable {
      *
      * @param sink receives each valid record (the rewrite), may be null
      */
-    private static Scan scan(SingleChronicleQueue queue, Path dir, RollCycle rollCycle, long stopAfter,
-                             Consumer<LogRecord> sink) {
+    private static Scan scan(SingleChronicleQueue queue, Path dir, long stopAfter, Consumer<LogRecord> sink) {
         Scan scan = new Scan();
+        RollCycle rollCycle = queue.rollCycle();
         queue.refreshDirectoryListing();
         int firstCycle = queue.firstCycle();
         int lastCycle = queue.lastCycle();
@@ -960,6 +1140,8 @@ public final class CommandLog implements AutoCloseable {
         long lastSequence;
         LogRecord lastRecord;
         OpenReport.Corruption corruption;
+        /** Chronicle's metadata file had to be rebuilt (see buildForOpen), or null. */
+        String metadataProblem;
 
         static Scan unopenable(RuntimeException e) {
             Scan scan = new Scan();

@@ -12,7 +12,9 @@ public final class LogGapException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The sequence that was asked for. */
     private final long requestedSequence;
+    /** The lowest sequence the log held when the gap was found, 0 if none. */
     private final long firstAvailableSequence;
 
     /**

@@ -32,6 +32,11 @@ public record LogRecord(long sequence, long viewId, String senderName, long send
     /**
      * Validates the record.
      *
+     * @param sequence          position in the log; at least 1
+     * @param viewId            view the command was delivered in; at least 0
+     * @param senderName        sender's member name; at most 255 UTF-8 bytes
+     * @param senderIncarnation sender's incarnation
+     * @param payload           command bytes, not copied; at most 16 MiB
      * @throws NullPointerException     if the name or payload is null
      * @throws IllegalArgumentException if a number is out of range, the name is too long or the
      *                                  payload too large

@@ -40,6 +40,10 @@ public record OpenReport(long recordsVerified, long firstSequence, long lastSequ
         /**
          * Validates the description.
          *
+         * @param kind     what was wrong
+         * @param sequence first sequence not kept, 0 if none before it was valid
+         * @param file     where, or null
+         * @param detail   description
          * @throws NullPointerException if kind or detail is null
          */
         public Corruption {
