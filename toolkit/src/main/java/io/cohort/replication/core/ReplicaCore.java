@@ -144,6 +144,8 @@ public final class ReplicaCore {
         view = next;
         serving = true;
         durability.viewInstalled(next);
+        // Members new to the view have heard nothing from this one: announce the log progress again.
+        announcedLogProgress = 0;
         // executedHere survives the view change: an update this member sent is delivered in the old
         // view or, if sent while wedged, in this one (a live sender's messages are never dropped).
         toExecute.clear();
