@@ -3,34 +3,21 @@ package io.cohort.recovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.cohort.config.CohortConfig;
-import io.cohort.replication.ReadConsistency;
-import io.cohort.replication.Replica;
-import io.cohort.replication.storage.Durability;
-import io.cohort.replication.wire.ClientRequest;
-import io.cohort.replication.wire.ClientResponse;
-import io.cohort.replication.wire.ResponseStatus;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.cohort.recovery.LocalDurableGroup.Node;
+import io.cohort.recovery.LocalDurableGroup.Settings;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Damaged files on a replica's disk, found when it restarts: each is detected (a log line and the
@@ -66,69 +53,8 @@ class DurableReplicaCorruptionTest {
     private static final int WHILE_DOWN = 30;
     private static final int AFTER = 10;
 
-    private final class Node {
-        final String name;
-        final int port;
-        final Path data;
-        SimpleMeterRegistry registry;
-        Replica replica;
-
-        Node(String name) throws IOException {
-            this.name = name;
-            try (ServerSocket s = new ServerSocket(0)) {
-                this.port = s.getLocalPort();
-            }
-            this.data = dir.resolve(name);
-        }
-
-        void start() throws IOException {
-            registry = new SimpleMeterRegistry();
-            CohortConfig config = CohortConfig.builder("corruption-test", name).bindPort(port)
-                    .seeds(nodes.stream().map(n -> "127.0.0.1:" + n.port).toArray(String[]::new))
-                    .heartbeatIntervalMillis(50).suspectTimeoutMillis(500).bootstrapTimeoutMillis(1000).build();
-            DurableStorage storage = DurableStorage.builder(data).durability(Durability.LOG).memberName(name)
-                    .checkpointEveryCommands(40).meterRegistry(registry).build();
-            replica = Replica.builder(config, new DurableReplicaTest.Sum()).storage(storage).meterRegistry(registry)
-                    .build();
-            replica.joinAsync();
-        }
-
-        double corruption(String file, String kind) {
-            var search = registry.find("cohort.recovery.corruption").tag("file", file);
-            if (kind != null) {
-                search = search.tag("kind", kind);
-            }
-            return search.counters().stream().mapToDouble(c -> c.count()).sum();
-        }
-
-        long[] read() throws Exception {
-            ClientResponse r = replica.handle(new ClientRequest(ClientRequest.Kind.QUERY, 999, 1, 1,
-                    ReadConsistency.LINEARIZABLE, new byte[0])).get(20, TimeUnit.SECONDS);
-            assertThat(r.status()).isEqualTo(ResponseStatus.OK);
-            ByteBuffer b = ByteBuffer.wrap(r.payload());
-            return new long[] {b.getLong(), b.getLong()};
-        }
-    }
-
     @TempDir
     Path dir;
-    private final List<Node> nodes = new ArrayList<>();
-    private long nextSequence = 1;
-
-    @AfterEach
-    void closeAll() {
-        for (Node n : nodes) {
-            if (n.replica != null) {
-                n.replica.close();
-            }
-        }
-    }
-
-    private void awaitView(List<Node> members) {
-        Set<String> names = members.stream().map(n -> n.name).collect(Collectors.toSet());
-        await().atMost(Duration.ofSeconds(30)).until(() -> members.stream().allMatch(n -> n.replica.view() != null
-                && n.replica.view().members().stream().map(m -> m.name()).collect(Collectors.toSet()).equals(names)));
-    }
 
     /** A command adding 1, carrying a marker that identifies it in the log files. */
     private static byte[] command(long sequence) {
@@ -140,51 +66,28 @@ class DurableReplicaCorruptionTest {
         return String.format("<command-%06d>", sequence).getBytes(StandardCharsets.US_ASCII);
     }
 
-    private void submit(Node at, int count) throws Exception {
-        for (int i = 0; i < count; i++) {
-            long seq = nextSequence++;
-            ClientResponse r = at.replica.handle(new ClientRequest(ClientRequest.Kind.COMMAND, 7, seq, seq,
-                    ReadConsistency.LINEARIZABLE, command(seq))).get(20, TimeUnit.SECONDS);
-            assertThat(r.status()).as("command " + seq).isEqualTo(ResponseStatus.OK);
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(Damage.class)
     void aDamagedFileIsDetectedAndTheReplicaCatchesUpToExactlyTheGroupsState(Damage damage) throws Exception {
-        for (int i = 1; i <= 3; i++) {
-            nodes.add(new Node("n" + i));
-        }
-        for (Node n : nodes) {
-            n.start();
-        }
-        awaitView(nodes);
-        submit(nodes.get(0), BEFORE);
-        Node victim = nodes.get(2);
-        await().atMost(Duration.ofSeconds(20)).until(() -> victim.read()[0] == BEFORE);
-        victim.replica.close();
-        victim.replica = null;
+        try (LocalDurableGroup group = new LocalDurableGroup("corruption-test", dir, 3, Settings.every(40))) {
+            group.startAll();
+            group.submit(group.node(0), BEFORE, DurableReplicaCorruptionTest::command);
+            Node victim = group.node(2);
+            await().atMost(Duration.ofSeconds(20)).until(() -> victim.read()[0] == BEFORE);
+            victim.stop();
 
-        damage(victim.data, damage);
-        awaitView(nodes.subList(0, 2));
-        submit(nodes.get(0), WHILE_DOWN);
+            damage(victim.data, damage);
+            group.awaitView(group.nodes.subList(0, 2));
+            group.submit(group.node(0), WHILE_DOWN, DurableReplicaCorruptionTest::command);
 
-        victim.start();
-        awaitView(nodes);
-        submit(nodes.get(1), AFTER);
+            victim.start();
+            group.awaitView(group.nodes);
+            group.submit(group.node(1), AFTER, DurableReplicaCorruptionTest::command);
 
-        long total = BEFORE + WHILE_DOWN + AFTER;
-        for (Node n : nodes) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> n.read()[0] == total);
-            assertThat(n.read()[1]).as("commands applied at " + n.name).isEqualTo(total);
+            group.assertAllAt(BEFORE + WHILE_DOWN + AFTER);
+            assertThat(victim.corruption(damage.file, damage.kind)).as("corruption detected in " + damage.file)
+                    .isGreaterThanOrEqualTo(1);
         }
-        Set<Long> hashes = new HashSet<>();
-        for (Node n : nodes) {
-            hashes.add(n.replica.stateHash().get(10, TimeUnit.SECONDS).hash());
-        }
-        assertThat(hashes).as("state hashes").hasSize(1);
-        assertThat(victim.corruption(damage.file, damage.kind)).as("corruption detected in " + damage.file)
-                .isGreaterThanOrEqualTo(1);
     }
 
     private static void damage(Path data, Damage damage) throws IOException {
