@@ -3,12 +3,10 @@ package io.cohort.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.cohort.client.CohortClient;
+import io.cohort.integration.harness.AuditClients;
 import io.cohort.integration.harness.ReplicaProcesses;
 import io.cohort.integration.harness.ReplicaProcesses.Slot;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -42,17 +38,16 @@ class MultiProcessRecoveryTest {
     Path dir;
     private ReplicaProcesses cluster;
     private List<Slot> slots;
-    private final List<CohortClient> clients = new ArrayList<>();
-    private final Map<String, String> acknowledged = new ConcurrentHashMap<>();
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final List<Thread> workers = new ArrayList<>();
+    private AuditClients clients;
+    private Map<String, String> acknowledged = Map.of();
     /** Properties every start of a replica in this test gets (on top of durability). */
     private Map<String, String> extra = Map.of();
 
     @AfterEach
     void stop() {
-        running.set(false);
-        clients.forEach(CohortClient::close);
+        if (clients != null) {
+            clients.close();
+        }
         if (cluster != null) {
             cluster.close();
         }
@@ -85,37 +80,17 @@ class MultiProcessRecoveryTest {
         return Long.parseLong(s.process.request("log", "LOG ", Duration.ofSeconds(20)).split(" ")[1]);
     }
 
-    /** Clients that keep submitting unique commands; each acknowledged one is recorded with its result. */
     private void startClients() {
-        List<InetSocketAddress> endpoints = cluster.clientEndpoints();
-        for (int c = 0; c < CLIENTS; c++) {
-            CohortClient client = CohortClient.builder().endpoints(endpoints).requestTimeout(Duration.ofSeconds(2))
-                    .overallTimeout(Duration.ofSeconds(120)).build();
-            clients.add(client);
-            int clientNo = c;
-            Thread t = new Thread(() -> {
-                for (int n = 1; running.get(); n++) {
-                    String id = "c" + clientNo + "-" + n;
-                    byte[] result = client.execute(id.getBytes(StandardCharsets.UTF_8));
-                    acknowledged.put(id, new String(result, StandardCharsets.UTF_8));
-                }
-            }, "client-" + c);
-            t.start();
-            workers.add(t);
-        }
+        clients = new AuditClients(CLIENTS, cluster.clientEndpoints(), Duration.ofSeconds(120));
+        acknowledged = clients.acknowledged();
     }
 
     private void stopClients() throws InterruptedException {
-        running.set(false);
-        for (Thread t : workers) {
-            t.join(Duration.ofSeconds(150).toMillis());
-            assertThat(t.isAlive()).as(t.getName() + " finished its last command").isFalse();
-        }
+        assertThat(clients.stop(Duration.ofSeconds(150))).as("clients still in their last command").isEmpty();
     }
 
     private void awaitProgress(int more) {
-        int target = acknowledged.size() + more;
-        await().atMost(ReplicaProcesses.WAIT).until(() -> acknowledged.size() >= target);
+        clients.awaitProgress(more);
     }
 
     /** Every acknowledged command applied exactly once at every replica, and equal state hashes. */

@@ -1,23 +1,17 @@
 package io.cohort.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.cohort.client.CohortClient;
+import io.cohort.integration.harness.AuditClients;
 import io.cohort.integration.harness.ReplicaProcesses;
 import io.cohort.integration.harness.ReplicaProcesses.Slot;
 import io.cohort.replication.ReplicationMode;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,11 +31,13 @@ class MultiProcessReplicationTest {
     @TempDir
     Path dir;
     private ReplicaProcesses cluster;
-    private final List<CohortClient> clients = new ArrayList<>();
+    private AuditClients clients;
 
     @AfterEach
     void stop() {
-        clients.forEach(CohortClient::close);
+        if (clients != null) {
+            clients.close();
+        }
         if (cluster != null) {
             cluster.close();
         }
@@ -58,52 +54,31 @@ class MultiProcessReplicationTest {
         }
         cluster.awaitView(slots);
 
-        List<InetSocketAddress> endpoints = cluster.clientEndpoints();
-        Map<String, String> acknowledged = new ConcurrentHashMap<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        List<Thread> workers = new ArrayList<>();
-        for (int c = 0; c < CLIENTS; c++) {
-            CohortClient client = CohortClient.builder().endpoints(endpoints).requestTimeout(Duration.ofSeconds(2))
-                    .overallTimeout(Duration.ofSeconds(60)).build();
-            clients.add(client);
-            int clientNo = c;
-            Thread t = new Thread(() -> {
-                for (int n = 1; running.get(); n++) {
-                    String id = "c" + clientNo + "-" + n;
-                    byte[] result = client.execute(id.getBytes(StandardCharsets.UTF_8));
-                    acknowledged.put(id, new String(result, StandardCharsets.UTF_8));
-                }
-            }, "client-" + c);
-            t.start();
-            workers.add(t);
-        }
-        awaitProgress(acknowledged, 200);
+        clients = new AuditClients(CLIENTS, cluster.clientEndpoints(), Duration.ofSeconds(60));
+        Map<String, String> acknowledged = clients.acknowledged();
+        clients.awaitProgress(200);
 
         // 1. kill -9 the replica client 0 is talking to.
-        int port = clients.get(0).currentEndpoint().getPort();
+        int port = clients.clients().get(0).currentEndpoint().getPort();
         Slot clientsReplica = slots.stream().filter(s -> s.clientPort == port).findFirst().orElseThrow();
         clientsReplica.process.kill9();
         List<Slot> survivors = slots.stream().filter(s -> s != clientsReplica).toList();
         cluster.awaitView(survivors);
-        awaitProgress(acknowledged, 200);
-        assertThat(clients.get(0).currentEndpoint().getPort()).as("client 0 failed over").isNotEqualTo(port);
+        clients.awaitProgress(200);
+        assertThat(clients.clients().get(0).currentEndpoint().getPort()).as("client 0 failed over").isNotEqualTo(port);
 
         // 2. it restarts and rejoins with the state; then kill -9 the coordinator (rank 0: the primary).
         clientsReplica.start(props);
         cluster.awaitView(slots);
-        awaitProgress(acknowledged, 200);
+        clients.awaitProgress(200);
         String coordinatorName = survivors.get(0).lastViewMembers().get(0);
         Slot coordinator = slots.stream().filter(s -> s.name.equals(coordinatorName)).findFirst().orElseThrow();
         coordinator.process.kill9();
         List<Slot> last = slots.stream().filter(s -> s != coordinator).toList();
         cluster.awaitView(last);
-        awaitProgress(acknowledged, 200);
+        clients.awaitProgress(200);
 
-        running.set(false);
-        for (Thread t : workers) {
-            t.join(Duration.ofSeconds(90).toMillis());
-            assertThat(t.isAlive()).as(t.getName() + " finished its last command").isFalse();
-        }
+        assertThat(clients.stop(Duration.ofSeconds(90))).as("clients still in their last command").isEmpty();
 
         // Every acknowledged command was applied exactly once ("1" is how many times it had been applied).
         assertThat(acknowledged.values()).containsOnly("1");
@@ -117,12 +92,7 @@ class MultiProcessReplicationTest {
         }
         assertThat(hashes).as("index@hash at the survivors").hasSize(1);
         System.out.printf("%s: %d commands acknowledged; survivors at %s; client failovers %s%n", mode,
-                acknowledged.size(), hashes, clients.stream().map(c -> c.currentEndpoint().getPort() + "").toList());
+                acknowledged.size(), hashes, clients.clients().stream().map(c -> c.currentEndpoint().getPort() + "").toList());
     }
 
-    /** Waits until clients have had {@code more} further commands acknowledged. */
-    private static void awaitProgress(Map<String, String> acknowledged, int more) {
-        int target = acknowledged.size() + more;
-        await().atMost(ReplicaProcesses.WAIT).until(() -> acknowledged.size() >= target);
-    }
 }

@@ -12,6 +12,7 @@ import io.cohort.group.GroupListener;
 import io.cohort.group.LinkFilter;
 import io.cohort.group.StateProvider;
 import io.cohort.group.StateRequest;
+import io.cohort.replication.core.CapturedState;
 import io.cohort.replication.core.EntryCodec;
 import io.cohort.replication.core.ReplicaCore;
 import io.cohort.replication.core.ReplicaOutput;
@@ -205,7 +206,10 @@ public final class Replica implements AutoCloseable {
     private void checkpointNow() {
         checkpointRequested = false;
         try {
-            storage.checkpoint(core.captureState());
+            long start = System.nanoTime();
+            CapturedState state = core.captureState();
+            metrics.captureNanos(System.nanoTime() - start);
+            storage.checkpoint(state);
         } catch (IOException | RuntimeException e) {
             LOG.error("{}: could not capture the state for a checkpoint; the log keeps growing until one succeeds",
                     config.memberName(), e);

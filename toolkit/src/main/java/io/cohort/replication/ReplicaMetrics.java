@@ -30,6 +30,7 @@ final class ReplicaMetrics implements ReplicaObserver {
     private final Map<ReadConsistency, Counter> reads = new EnumMap<>(ReadConsistency.class);
     private final Map<ReadConsistency, Timer> readLatency = new EnumMap<>(ReadConsistency.class);
     private final Timer applyLatency;
+    private final Timer captureLatency;
     private final Timer commandLatency;
     private final Counter checksMatched;
     private final Counter checksMismatched;
@@ -63,6 +64,9 @@ final class ReplicaMetrics implements ReplicaObserver {
         }
         applyLatency = Timer.builder("cohort.replication.apply.latency")
                 .description("Time to apply one delivered entry on the apply thread").tags(tags).register(registry);
+        captureLatency = Timer.builder("cohort.replication.checkpoint.capture.latency")
+                .description("Time the apply thread spends capturing the state for a checkpoint (the pause a"
+                        + " checkpoint costs it)").tags(tags).register(registry);
         commandLatency = Timer.builder("cohort.replication.command.latency")
                 .description("From a command's arrival here to its answer").tags(tags).register(registry);
         checksMatched = Counter.builder("cohort.replication.divergence.checks")
@@ -132,6 +136,10 @@ final class ReplicaMetrics implements ReplicaObserver {
 
     void applyNanos(long nanos) {
         applyLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void captureNanos(long nanos) {
+        captureLatency.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void commandNanos(long nanos) {

@@ -6,8 +6,12 @@ import io.cohort.api.StateMachine;
 import io.cohort.api.View;
 import io.cohort.config.CohortConfig;
 import io.cohort.config.ConfigLoader;
+import io.cohort.recovery.DurableStorage;
 import io.cohort.replication.Replica;
 import io.cohort.replication.ReplicationMode;
+import io.cohort.replication.storage.Durability;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.io.BufferedReader;
 import java.io.DataInputStream;
@@ -21,6 +25,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -29,11 +34,17 @@ import java.util.stream.Collectors;
  * apply costs next to nothing, so that the figures measure replication rather than the application.
  *
  * <p>Settings: {@code -Dcohort.*} (see {@link ConfigLoader}), {@code -Dbench.mode} (a
- * {@link ReplicationMode}, default ACTIVE) and {@code -Dbench.clientPort} (default 0: any free
- * port). Prints {@code CLIENT <port>} once its client server listens, and
- * {@code VIEW <id> <size> <coordinator> <members>} at every view it installs. Commands on stdin:
- * {@code status} answers {@code STATUS <viewId> <role> <appliedIndex> <hash>}; {@code exit} leaves
- * the group and quits.
+ * {@link ReplicationMode}, default ACTIVE), {@code -Dbench.clientPort} (default 0: any free
+ * port), {@code -Dbench.durability} (a {@link Durability}, default MEMORY: no storage; LOG or SYNC:
+ * a {@link DurableStorage} in {@code -Dbench.dataDir}, which must then be set, checkpointing every
+ * {@code -Dbench.checkpointEvery} commands, default 100000). Prints {@code CLIENT <port>} once its
+ * client server listens, and {@code VIEW <id> <size> <coordinator> <members>} at every view it
+ * installs. Commands on stdin: {@code status} answers
+ * {@code STATUS <viewId> <role> <appliedIndex> <hash>}; {@code metrics} answers
+ * {@code METRICS <applied> <applyCount> <applyNanos> <appendCount> <appendNanos> <syncCount> <syncNanos>
+ * <multicastsSent>} (cumulative counts and total times of the apply timer, the log append and the
+ * log sync timers, 0 without storage; multicasts this member sent, of every order: commands, log
+ * progress, state hashes); {@code exit} leaves the group and quits.
  */
 public final class ReplicaBenchmarkNode {
 
@@ -47,14 +58,27 @@ public final class ReplicaBenchmarkNode {
     public static void main(String[] args) throws Exception {
         CohortConfig config = ConfigLoader.fromOverrides(System.getenv(), System.getProperties());
         ReplicationMode mode = ReplicationMode.valueOf(System.getProperty("bench.mode", "ACTIVE"));
+        Durability durability = Durability.valueOf(System.getProperty("bench.durability", "MEMORY"));
         PrintStream console = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        // The same kind of registry at every durability level, so that the meters cost the same.
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Registers machine = new Registers();
-        Replica.Builder builder = Replica.builder(config, machine).mode(mode)
+        Replica.Builder builder = Replica.builder(config, machine).mode(mode).meterRegistry(registry)
                 .clientPort(Integer.getInteger("bench.clientPort", 0))
                 .viewListener(v -> console.println("VIEW " + v.viewId() + " " + v.size() + " " + v.coordinator().name()
                         + " " + v.members().stream().map(m -> m.name()).collect(Collectors.joining(","))));
         if (mode != ReplicationMode.ACTIVE) {
             builder.requestExecutor(machine.executor());
+        }
+        if (durability != Durability.MEMORY) {
+            String dataDir = System.getProperty("bench.dataDir");
+            if (dataDir == null) {
+                throw new IllegalArgumentException("-Dbench.durability=" + durability + " needs -Dbench.dataDir");
+            }
+            builder.storage(DurableStorage.builder(Path.of(dataDir)).durability(durability)
+                    .memberName(config.memberName())
+                    .checkpointEveryCommands(Long.getLong("bench.checkpointEvery", 100_000))
+                    .meterRegistry(registry).build());
         }
         Replica replica = builder.build();
         console.println("CLIENT " + replica.clientAddress().getPort());
@@ -67,12 +91,25 @@ public final class ReplicaBenchmarkNode {
                 View v = replica.view();
                 console.println("STATUS " + (v == null ? 0 : v.viewId()) + " " + replica.role() + " "
                         + h.appliedIndex() + " " + Long.toHexString(h.hash()));
+            } else if (command.equals("metrics")) {
+                console.println("METRICS " + (long) registry.find("cohort.replication.commands.applied").counter().count()
+                        + " " + timer(registry, "cohort.replication.apply.latency")
+                        + " " + timer(registry, "cohort.recovery.log.append.latency")
+                        + " " + timer(registry, "cohort.recovery.log.sync.latency")
+                        + " " + (long) registry.find("cohort.multicast.sent").counters().stream()
+                                .mapToDouble(c -> c.count()).sum());
             } else if (command.equals("exit")) {
                 break;
             }
         }
         replica.close();
         System.exit(0);
+    }
+
+    /** @return {@code <count> <total nanoseconds>} of the timer, {@code 0 0} if there is none */
+    private static String timer(SimpleMeterRegistry registry, String name) {
+        Timer t = registry.find(name).timer();
+        return t == null ? "0 0" : t.count() + " " + (long) t.totalTime(TimeUnit.NANOSECONDS);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.cohort.benchmarks.replication;
 import io.cohort.benchmarks.ChildJvm;
 import io.cohort.client.CohortClient;
 import io.cohort.replication.ReplicationMode;
+import io.cohort.replication.storage.Durability;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.HdrHistogram.Histogram;
@@ -17,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
 
 /**
  * Commands per second and command latency of a replicated state machine: three
@@ -55,19 +58,41 @@ import java.util.function.ToDoubleFunction;
  * failovers, retries and failed commands; after each mode, whether the replicas agree on their
  * applied index and state hash.
  *
- * <p>Usage: {@code ReplicationBenchmark [--modes ACTIVE,PRIMARY_BACKUP] [--clients 1,16,128]
- * [--payload 100] [--prime 20] [--warmup 3] [--seconds 10] [--runs 3] [--replicas 3] [--heap 1g]}, where
- * {@code --prime} is an unmeasured run per fresh group, with the largest client count, so that the
- * replica JVMs' JIT has compiled the paths before the first measurement.
+ * <p>Usage: {@code ReplicationBenchmark [--modes ACTIVE,PRIMARY_BACKUP] [--durability MEMORY,LOG,SYNC]
+ * [--data-dir DIR] [--clients 1,16,128] [--payload 100] [--prime 20] [--warmup 3] [--seconds 10] [--runs 3]
+ * [--replicas 3] [--heap 1g]}, where {@code --prime} is an unmeasured run per fresh group, with the largest
+ * client count, so that the replica JVMs' JIT has compiled the paths before the first measurement.
+ *
+ * <p>{@code --durability} (default MEMORY) lists the durability levels to measure, a fresh group
+ * for each (mode, level): at LOG and SYNC every replica gets a
+ * {@link io.cohort.recovery.DurableStorage} in its own directory under {@code --data-dir} (default: a
+ * new temporary directory), deleted when its group is closed. The benchmark also reads each
+ * replica's meters before and after the measured period and prints the multicasts the group sent
+ * per command applied (commands, plus at LOG and SYNC the replicas' log-progress messages, plus state
+ * hashes), the mean apply time and, with storage, the mean log append time and at SYNC the number of
+ * syncs, the commands per sync (the group-commit batch) and the mean sync time. Each run also records the 1-minute load average at its end
+ * ({@code /proc/loadavg}): the machine may be shared.
  */
 public final class ReplicationBenchmark {
 
     private ReplicationBenchmark() {
     }
 
-    /** One measured run. */
+    /**
+     * One measured run. The storage figures are means over the replicas of per-replica means over
+     * the measured period (0 without storage, or without syncs for the sync figures).
+     *
+     * @param load            the 1-minute load average at the end of the measured period (-1 if unknown)
+     * @param appendMicros    mean time of one log append
+     * @param applyMicros     mean time of one apply (SAFE delivery, the append included)
+     * @param commandsPerSync applied commands per log sync (the group-commit batch)
+     * @param syncMicros      mean time of one log sync
+     * @param syncShare       share of the measured period the replica's apply thread spent in syncs
+     * @param multicastsPerCommand multicasts sent by the whole group per command applied
+     */
     record Result(double commandsPerSecond, long p50, long p99, long p999, long max, long failures, long failovers,
-                  long retries) {
+                  long retries, double load, double appendMicros, double applyMicros, double commandsPerSync,
+                  double syncMicros, double syncShare, double multicastsPerCommand) {
     }
 
     /**
@@ -81,6 +106,8 @@ public final class ReplicationBenchmark {
         }
         List<ReplicationMode> modes = Arrays.stream(opt.getOrDefault("modes", "ACTIVE,PRIMARY_BACKUP").split(","))
                 .map(ReplicationMode::valueOf).toList();
+        List<Durability> durabilities = Arrays.stream(opt.getOrDefault("durability", "MEMORY").split(","))
+                .map(Durability::valueOf).toList();
         List<Integer> clientCounts = Arrays.stream(opt.getOrDefault("clients", "1,16,128").split(","))
                 .map(Integer::valueOf).toList();
         int payload = Integer.parseInt(opt.getOrDefault("payload", "100"));
@@ -93,55 +120,139 @@ public final class ReplicationBenchmark {
         if (payload < 5) {
             throw new IllegalArgumentException("--payload must be at least 5 bytes (operation and key)");
         }
-        System.out.printf("replicas=%d modes=%s clients=%s payload=%dB prime=%ds warmup=%ds seconds=%ds runs=%d "
-                        + "heap=%s cpus=%d%n", replicas, modes, clientCounts, payload, prime, warmup, seconds, runs,
-                heap, Runtime.getRuntime().availableProcessors());
+        boolean ownDataDir = !opt.containsKey("data-dir");
+        Path dataDir = ownDataDir ? Files.createTempDirectory("cohort-bench-data")
+                : Files.createDirectories(Path.of(opt.get("data-dir")));
+        System.out.printf("replicas=%d modes=%s durability=%s clients=%s payload=%dB prime=%ds warmup=%ds seconds=%ds "
+                        + "runs=%d heap=%s cpus=%d%s%n", replicas, modes, durabilities, clientCounts, payload, prime,
+                warmup, seconds, runs, heap, Runtime.getRuntime().availableProcessors(),
+                durabilities.stream().anyMatch(d -> d != Durability.MEMORY) ? " data-dir=" + dataDir : "");
 
         Map<String, List<Result>> results = new LinkedHashMap<>();
-        for (ReplicationMode mode : modes) {
-            try (Cluster cluster = Cluster.start(mode, replicas, heap)) {
-                System.out.printf("%s: view %s of %s, coordinator %s; client endpoints by rank %s%n", mode,
-                        cluster.viewId, cluster.rankOrder, cluster.rankOrder.get(0), cluster.endpointsByRank());
-                if (prime > 0) {
-                    // JIT warm-up of the fresh replica JVMs before anything is measured: at a few hundred
-                    // commands per second the compilers are still busy tens of seconds after start-up.
-                    int most = clientCounts.stream().mapToInt(Integer::intValue).max().orElse(1);
-                    System.out.printf("%s: priming the JVMs with %d clients for %d s (not measured)%n", mode, most,
-                            prime);
-                    runOnce(cluster, most, payload, prime, 0);
+        try {
+            for (ReplicationMode mode : modes) {
+                for (Durability durability : durabilities) {
+                    results.putAll(measure(mode, durability, dataDir, replicas, heap, clientCounts, payload, prime,
+                            warmup, seconds, runs));
                 }
-                for (int clients : clientCounts) {
-                    List<Result> rs = new ArrayList<>();
-                    for (int run = 1; run <= runs; run++) {
-                        Result r = runOnce(cluster, clients, payload, warmup, seconds);
-                        rs.add(r);
-                        System.out.printf(Locale.ROOT, "%s clients=%d run %d: %.0f cmds/s p50=%dus p99=%dus "
-                                        + "p999=%dus max=%dus failed=%d failovers=%d retries=%d%n", mode, clients,
-                                run, r.commandsPerSecond(), r.p50(), r.p99(), r.p999(), r.max(), r.failures(),
-                                r.failovers(), r.retries());
-                    }
-                    results.put(mode + " " + clients, rs);
-                    System.out.printf(Locale.ROOT, "%s clients=%d median (min-max): %s cmds/s p50=%s p99=%s "
-                                    + "p999=%s us%n", mode, clients, summary(rs, Result::commandsPerSecond),
-                            summary(rs, Result::p50), summary(rs, Result::p99), summary(rs, Result::p999));
-                }
-                cluster.checkAgreement();
+            }
+        } finally {
+            if (ownDataDir) {
+                deleteTree(dataDir);
             }
         }
         System.out.println();
-        System.out.println("| mode | clients | commands/s | p50 µs | p99 µs | p999 µs |");
-        System.out.println("| --- | --- | --- | --- | --- | --- |");
+        System.out.println("| mode | durability | clients | commands/s | p50 µs | p99 µs | p999 µs | load (1 min) |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
         results.forEach((key, rs) -> {
             String[] k = key.split(" ");
-            System.out.printf("| %s | %s | %s | %s | %s | %s |%n", k[0], k[1], summary(rs, Result::commandsPerSecond),
-                    summary(rs, Result::p50), summary(rs, Result::p99), summary(rs, Result::p999));
+            System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s |%n", k[0], k[1], k[2],
+                    summary(rs, Result::commandsPerSecond), summary(rs, Result::p50), summary(rs, Result::p99),
+                    summary(rs, Result::p999), range(rs, Result::load));
         });
+        System.out.println();
+        System.out.println("Means over the measured period, per replica unless said otherwise (median (min–max) of "
+                + "the runs):");
+        System.out.println("| mode | durability | clients | multicasts per command (group) | apply µs | append µs "
+                + "| commands per sync | sync µs | % of time in sync |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        results.forEach((key, rs) -> {
+            String[] k = key.split(" ");
+            boolean durable = !k[1].equals(Durability.MEMORY.name());
+            boolean sync = k[1].equals(Durability.SYNC.name());
+            System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", k[0], k[1], k[2],
+                    summary2(rs, Result::multicastsPerCommand), summary1(rs, Result::applyMicros),
+                    durable ? summary1(rs, Result::appendMicros) : "–",
+                    sync ? summary1(rs, Result::commandsPerSync) : "–",
+                    sync ? summary(rs, Result::syncMicros) : "–",
+                    sync ? summary1(rs, r -> 100 * r.syncShare()) : "–");
+        });
+    }
+
+    /** One fresh group at one mode and durability level: every client count, {@code runs} times. */
+    private static Map<String, List<Result>> measure(ReplicationMode mode, Durability durability, Path dataDir,
+                                                     int replicas, String heap, List<Integer> clientCounts,
+                                                     int payload, int prime, int warmup, int seconds, int runs)
+            throws Exception {
+        Map<String, List<Result>> results = new LinkedHashMap<>();
+        String label = mode + " " + durability;
+        Path groupDir = dataDir.resolve((mode + "-" + durability).toLowerCase(Locale.ROOT));
+        try (Cluster cluster = Cluster.start(mode, durability, groupDir, replicas, heap)) {
+            System.out.printf("%s: view %s of %s, coordinator %s; client endpoints by rank %s%n", label,
+                    cluster.viewId, cluster.rankOrder, cluster.rankOrder.get(0), cluster.endpointsByRank());
+            if (prime > 0) {
+                // JIT warm-up of the fresh replica JVMs before anything is measured: at a few hundred
+                // commands per second the compilers are still busy tens of seconds after start-up.
+                int most = clientCounts.stream().mapToInt(Integer::intValue).max().orElse(1);
+                System.out.printf("%s: priming the JVMs with %d clients for %d s (not measured)%n", label, most,
+                        prime);
+                runOnce(cluster, most, payload, prime, 0);
+            }
+            for (int clients : clientCounts) {
+                List<Result> rs = new ArrayList<>();
+                for (int run = 1; run <= runs; run++) {
+                    Result r = runOnce(cluster, clients, payload, warmup, seconds);
+                    rs.add(r);
+                    System.out.printf(Locale.ROOT, "%s clients=%d run %d: %.0f cmds/s p50=%dus p99=%dus "
+                                    + "p999=%dus max=%dus failed=%d failovers=%d retries=%d load=%.2f%n", label,
+                            clients, run, r.commandsPerSecond(), r.p50(), r.p99(), r.p999(), r.max(),
+                            r.failures(), r.failovers(), r.retries(), r.load());
+                }
+                results.put(label + " " + clients, rs);
+                System.out.printf(Locale.ROOT, "%s clients=%d median (min-max): %s cmds/s p50=%s p99=%s "
+                                + "p999=%s us%n", label, clients, summary(rs, Result::commandsPerSecond),
+                        summary(rs, Result::p50), summary(rs, Result::p99), summary(rs, Result::p999));
+            }
+            cluster.checkAgreement();
+        } finally {
+            deleteTree(groupDir);
+        }
+        return results;
+    }
+
+    /** Deletes a directory and everything in it, if it exists. */
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** @return {@code median (min–max)}, rounded to whole numbers */
     private static String summary(List<Result> rs, ToDoubleFunction<Result> f) {
         double[] v = rs.stream().mapToDouble(f).sorted().toArray();
         return String.format(Locale.ROOT, "%,.0f (%,.0f–%,.0f)", v[v.length / 2], v[0], v[v.length - 1]);
+    }
+
+    /** @return {@code median (min–max)} with one decimal */
+    private static String summary1(List<Result> rs, ToDoubleFunction<Result> f) {
+        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
+        return String.format(Locale.ROOT, "%,.1f (%,.1f–%,.1f)", v[v.length / 2], v[0], v[v.length - 1]);
+    }
+
+    /** @return {@code median (min–max)} with two decimals */
+    private static String summary2(List<Result> rs, ToDoubleFunction<Result> f) {
+        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
+        return String.format(Locale.ROOT, "%.2f (%.2f–%.2f)", v[v.length / 2], v[0], v[v.length - 1]);
+    }
+
+    /** @return {@code min–max} with two decimals */
+    private static String range(List<Result> rs, ToDoubleFunction<Result> f) {
+        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
+        return String.format(Locale.ROOT, "%.2f–%.2f", v[0], v[v.length - 1]);
+    }
+
+    /** @return the 1-minute load average (Linux), -1 if unknown */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Runs {@code n} clients for {@code warmup} then {@code seconds} (0: unmeasured, nothing printed but trouble). */
@@ -172,19 +283,26 @@ public final class ReplicationBenchmark {
         long failuresBefore = failures.get();
         double failoversBefore = count(registry, "cohort.client.failovers");
         double retriesBefore = count(registry, "cohort.client.retries");
+        long[][] metricsBefore = seconds > 0 ? cluster.metrics() : null;
         long[] cpuBefore = cluster.cpuNanos();
         long from = System.nanoTime();
         TimeUnit.SECONDS.sleep(seconds);
         Histogram h = recorder.getIntervalHistogram();
         long to = System.nanoTime();
         long[] cpuAfter = cluster.cpuNanos();
+        long[][] metricsAfter = metricsBefore == null ? null : cluster.metrics();
+        double load = loadAverage();
         long failed = failures.get() - failuresBefore;
         long failovers = (long) (count(registry, "cohort.client.failovers") - failoversBefore);
         long retries = (long) (count(registry, "cohort.client.retries") - retriesBefore);
         running.set(false);
 
+        double[] storage = new double[6];
         if (seconds > 0) {
             printCpu(cluster, cpuBefore, cpuAfter, to - from);
+            if (metricsBefore != null) {
+                storage = printStorage(cluster, metricsBefore, metricsAfter, to - from);
+            }
         }
 
         // Every future completes within the client's overall timeout (60 s): allow a margin.
@@ -209,7 +327,68 @@ public final class ReplicationBenchmark {
         }
         return new Result(h.getTotalCount() * 1e9 / (to - from), micros(h.getValueAtPercentile(50)),
                 micros(h.getValueAtPercentile(99)), micros(h.getValueAtPercentile(99.9)), micros(h.getMaxValue()),
-                failed, failovers, retries);
+                failed, failovers, retries, load, storage[0], storage[1], storage[2], storage[3], storage[4],
+                storage[5]);
+    }
+
+    /**
+     * Prints, per replica, what its apply thread and storage did during the measured period.
+     *
+     * @return means over the replicas of: append µs, apply µs, commands per sync, sync µs, share of
+     *         the period spent in syncs (0 where there were none); then multicasts sent by the
+     *         group per command applied
+     */
+    private static double[] printStorage(Cluster cluster, long[][] before, long[][] after, long elapsedNanos) {
+        // METRICS applied applyCount applyNanos appendCount appendNanos syncCount syncNanos multicastsSent
+        StringBuilder line = new StringBuilder("  replicas during the measured period:");
+        double[] sum = new double[6];
+        long sent = 0;
+        long appliedMost = 0;
+        int counted = 0;
+        for (int i = 0; i < cluster.nodes.size(); i++) {
+            long[] b = before[i];
+            long[] a = after[i];
+            if (b == null || a == null) {
+                line.append(' ').append(cluster.nodes.get(i).name).append("=no answer");
+                continue;
+            }
+            long applied = a[0] - b[0];
+            sent += a[7] - b[7];
+            appliedMost = Math.max(appliedMost, applied);
+            double applyMicros = ratio(a[2] - b[2], a[1] - b[1]) / 1000;
+            double appendMicros = ratio(a[4] - b[4], a[3] - b[3]) / 1000;
+            long syncs = a[5] - b[5];
+            double syncMicros = ratio(a[6] - b[6], syncs) / 1000;
+            double perSync = ratio(applied, syncs);
+            double share = (double) (a[6] - b[6]) / elapsedNanos;
+            line.append(String.format(Locale.ROOT, " %s: applied=%d apply=%.1fus", cluster.nodes.get(i).name,
+                    applied, applyMicros));
+            if (cluster.durable()) {
+                line.append(String.format(Locale.ROOT, " append=%.1fus", appendMicros));
+            }
+            if (syncs > 0) {
+                line.append(String.format(Locale.ROOT, " syncs=%d cmds/sync=%.1f sync=%.0fus in-sync=%.0f%%;", syncs,
+                        perSync, syncMicros, 100 * share));
+            } else {
+                line.append(';');
+            }
+            double[] v = {appendMicros, applyMicros, perSync, syncMicros, share, 0};
+            for (int j = 0; j < v.length; j++) {
+                sum[j] += v[j];
+            }
+            counted++;
+        }
+        for (int j = 0; j < sum.length; j++) {
+            sum[j] = counted == 0 ? 0 : sum[j] / counted;
+        }
+        sum[5] = ratio(sent, appliedMost);
+        line.append(String.format(Locale.ROOT, " group: %.2f multicasts sent per command", sum[5]));
+        System.out.println(line);
+        return sum;
+    }
+
+    private static double ratio(double a, double b) {
+        return b == 0 ? 0 : a / b;
     }
 
     private static void printCpu(Cluster cluster, long[] before, long[] after, long elapsedNanos) {
@@ -304,6 +483,7 @@ public final class ReplicationBenchmark {
         private final PrintWriter in;
         final CompletableFuture<Integer> clientPort = new CompletableFuture<>();
         final BlockingQueue<String> statuses = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> metrics = new LinkedBlockingQueue<>();
         /** The last VIEW line: id, size, coordinator, members. */
         volatile String[] lastView;
         /** Set once the group formed: later views are reported as they come (they are news). */
@@ -332,6 +512,8 @@ public final class ReplicationBenchmark {
                         }
                     } else if (line.startsWith("STATUS ")) {
                         statuses.add(line);
+                    } else if (line.startsWith("METRICS ")) {
+                        metrics.add(line);
                     } else {
                         System.out.println(name + ": " + line);
                     }
@@ -358,15 +540,18 @@ public final class ReplicationBenchmark {
     /** A group of replica JVMs on loopback. */
     private static final class Cluster implements AutoCloseable {
         final List<Node> nodes = new ArrayList<>();
+        private Durability durability = Durability.MEMORY;
         long viewId;
         /** Member names in rank order; the first is the coordinator (the primary in primary-backup). */
         List<String> rankOrder;
         private final Map<String, Integer> clientPorts = new HashMap<>();
 
-        static Cluster start(ReplicationMode mode, int n, String heap) throws Exception {
+        static Cluster start(ReplicationMode mode, Durability durability, Path dataDir, int n, String heap)
+                throws Exception {
             Cluster c = new Cluster();
+            c.durability = durability;
             try {
-                c.launch(mode, n, heap);
+                c.launch(mode, durability, dataDir, n, heap);
                 c.awaitGroup(n, Duration.ofSeconds(60));
             } catch (Exception e) {
                 c.close();
@@ -375,7 +560,8 @@ public final class ReplicationBenchmark {
             return c;
         }
 
-        private void launch(ReplicationMode mode, int n, String heap) throws Exception {
+        private void launch(ReplicationMode mode, Durability durability, Path dataDir, int n, String heap)
+                throws Exception {
             List<Integer> ports = new ArrayList<>();
             List<String> seeds = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -385,11 +571,17 @@ public final class ReplicationBenchmark {
             }
             for (int i = 0; i < n; i++) {
                 String name = "r" + (i + 1);
-                List<String> options = List.of("-Xmx" + heap, "-XX:+UseParallelGC",
-                        "-Dcohort.clusterName=rsm-bench-" + mode.name().toLowerCase(Locale.ROOT),
+                List<String> options = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseParallelGC",
+                        "-Dcohort.clusterName=rsm-bench-" + mode.name().toLowerCase(Locale.ROOT) + "-"
+                                + durability.name().toLowerCase(Locale.ROOT),
                         "-Dcohort.memberName=" + name, "-Dcohort.bindHost=127.0.0.1",
                         "-Dcohort.bindPort=" + ports.get(i), "-Dcohort.seeds=" + String.join(",", seeds),
-                        "-Dbench.mode=" + mode.name(), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+                        "-Dbench.mode=" + mode.name(), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                        "-Dbench.durability=" + durability.name()));
+                if (durability != Durability.MEMORY) {
+                    Path dir = Files.createDirectories(dataDir.resolve(name));
+                    options.add("-Dbench.dataDir=" + dir.toAbsolutePath());
+                }
                 Process p = new ProcessBuilder(ChildJvm.command(options, ReplicaBenchmarkNode.class))
                         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
                 nodes.add(new Node(name, p));
@@ -424,6 +616,36 @@ public final class ReplicationBenchmark {
                 }
                 TimeUnit.MILLISECONDS.sleep(20);
             }
+        }
+
+        boolean durable() {
+            return durability != Durability.MEMORY;
+        }
+
+        /**
+         * @return per replica: applied, apply count, apply nanos, append count, append nanos, sync
+         *         count, sync nanos (cumulative); null for a replica that did not answer
+         */
+        long[][] metrics() throws InterruptedException {
+            long[][] m = new long[nodes.size()][];
+            for (Node node : nodes) {
+                node.metrics.clear();
+                if (node.process.isAlive()) {
+                    node.command("metrics");
+                }
+            }
+            for (int i = 0; i < nodes.size(); i++) {
+                Node node = nodes.get(i);
+                String line = node.process.isAlive() ? node.metrics.poll(10, TimeUnit.SECONDS) : null;
+                if (line != null) {
+                    String[] f = line.split(" ");
+                    m[i] = new long[f.length - 1];
+                    for (int j = 1; j < f.length; j++) {
+                        m[i][j - 1] = Long.parseLong(f[j]);
+                    }
+                }
+            }
+            return m;
         }
 
         List<InetSocketAddress> endpointsByRank() {

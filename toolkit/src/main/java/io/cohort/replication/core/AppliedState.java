@@ -224,7 +224,13 @@ public final class AppliedState {
             ByteArrayOutputStream copy = new ByteArrayOutputStream();
             machine.writeSnapshot(new NonClosingOutputStream(copy));
             byte[] bytes = copy.toByteArray();
-            machinePart = o -> o.write(bytes);
+            machinePart = o -> {
+                // In chunks: one write of a large array runs checksums over all of it without a
+                // safepoint poll, stalling every thread of the process at the next GC.
+                for (int off = 0; off < bytes.length; off += WRITE_CHUNK) {
+                    o.write(bytes, off, Math.min(WRITE_CHUNK, bytes.length - off));
+                }
+            };
         }
         return new Capture(header.toByteArray(), machinePart);
     }
@@ -287,6 +293,8 @@ public final class AppliedState {
         out.writeLong(logicalTimeMillis);
         sessions.writeTo(out);
     }
+
+    private static final int WRITE_CHUNK = 64 * 1024;
 
     private static MessageDigest sha256() {
         try {
