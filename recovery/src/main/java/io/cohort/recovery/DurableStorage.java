@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +72,8 @@ public final class DurableStorage implements ReplicaStorage {
     private final LastViewFile lastViewFile;
     private final RecoveryMetrics metrics;
     private final ExecutorService checkpointThread;
+    private final ExecutorService syncThread;
+    private final GroupCommit groupCommit;
     private CommandLog log;
 
     // Apply thread only.
@@ -110,6 +113,12 @@ public final class DurableStorage implements ReplicaStorage {
             t.setDaemon(true);
             return t;
         });
+        this.syncThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "cohort-sync-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        this.groupCommit = new GroupCommit(name, syncThread);
     }
 
     /**
@@ -210,18 +219,31 @@ public final class DurableStorage implements ReplicaStorage {
     }
 
     @Override
-    public long flush() {
-        if (durability == Durability.SYNC) {
-            log.sync();
-        }
+    public void flush(LongConsumer held) {
         long covered = coveredByCheckpoint;
         if (covered > removedThrough) {
             removedThrough = covered;
             log.removeCoveredCycles(covered);
         }
-        long held = log.lastSequence() == 0 ? lastCheckpointSequence : log.lastSequence();
-        publishPosition(held);
-        return held;
+        long appended = log.lastSequence() == 0 ? lastCheckpointSequence : log.lastSequence();
+        publishPosition(appended);
+        if (durability == Durability.SYNC) {
+            CommandLog.SyncBatch batch = log.prepareSync();
+            if (!batch.isEmpty()) {
+                groupCommit.submit(batch, appended, held);
+                return;
+            }
+            if (groupCommit.failed()) {
+                return;
+            }
+        }
+        held.accept(appended);
+    }
+
+    /** Publishes where the log ends, for the hint of the next join (apply thread). */
+    @Override
+    public void publishPosition() {
+        publishPosition(log.lastSequence() == 0 ? lastCheckpointSequence : log.lastSequence());
     }
 
     /** @return the first sequence the command log holds (0 if empty), as of the last batch */
@@ -471,6 +493,15 @@ public final class DurableStorage implements ReplicaStorage {
 
     @Override
     public void close() {
+        syncThread.shutdown();
+        try {
+            if (!syncThread.awaitTermination(10, TimeUnit.SECONDS)) {
+                syncThread.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            syncThread.shutdownNow();
+        }
         checkpointThread.shutdown();
         try {
             if (!checkpointThread.awaitTermination(60, TimeUnit.SECONDS)) {

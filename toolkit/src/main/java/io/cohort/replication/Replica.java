@@ -81,6 +81,8 @@ public final class Replica implements AutoCloseable {
     private final List<Consumer<View>> viewListeners;
     /** The command log and checkpoints, or null to keep everything in memory. */
     private final ReplicaStorage storage;
+    /** The apply thread (set when the executor creates it). */
+    private volatile Thread applyThreadOwner;
     /** A flush of the log is queued behind the deliveries of this batch (apply thread). */
     private boolean flushQueued;
     /** A checkpoint was asked for and not yet captured (apply thread). */
@@ -101,6 +103,7 @@ public final class Replica implements AutoCloseable {
         this.applyThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cohort-apply-" + name);
             t.setDaemon(true);
+            applyThreadOwner = t;
             return t;
         });
         this.metrics = new ReplicaMetrics(b.registry, Tags.of("member", name), name);
@@ -196,10 +199,23 @@ public final class Replica implements AutoCloseable {
 
     private void endOfBatch() {
         flushQueued = false;
-        core.onLogProgress(storage.flush());
+        storage.flush(this::logHeld);
         if (!checkpointRequested && storage.checkpointDue(core.logSequence())) {
             checkpointRequested = true;
             core.atDeliveredState(this::checkpointNow);
+        }
+    }
+
+    /** The log holds everything through {@code sequence} (told on the apply thread, or by the sync thread). */
+    private void logHeld(long sequence) {
+        if (Thread.currentThread() == applyThreadOwner) {
+            core.onLogProgress(sequence);
+        } else {
+            try {
+                applyThread.execute(() -> core.onLogProgress(sequence));
+            } catch (RejectedExecutionException e) {
+                // Closing: nobody is waiting for this any more.
+            }
         }
     }
 
@@ -409,7 +425,7 @@ public final class Replica implements AutoCloseable {
             core.onView(v);
             if (storage != null) {
                 storage.viewInstalled(v, core.logSequence());
-                core.onLogProgress(storage.flush());
+                storage.flush(Replica.this::logHeld);
             }
             publish();
             for (Consumer<View> l : viewListeners) {
@@ -458,7 +474,7 @@ public final class Replica implements AutoCloseable {
         private void exit() {
             if (storage != null) {
                 // Publish where the log ends now, for the hint of the next join.
-                storage.flush();
+                storage.publishPosition();
                 if (core.appliedAheadOfDelivery()) {
                     // This primary's state holds updates the group may never deliver: only a whole
                     // state may replace it, not a log suffix on top of it.

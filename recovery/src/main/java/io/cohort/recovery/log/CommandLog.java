@@ -4,6 +4,18 @@ import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.time.SystemTimeProvider;
+import net.openhft.chronicle.core.time.TimeProvider;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,18 +40,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.bytes.SyncMode;
-import net.openhft.chronicle.core.time.SystemTimeProvider;
-import net.openhft.chronicle.core.time.TimeProvider;
-import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.ExcerptTailer;
-import net.openhft.chronicle.queue.RollCycle;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
-import net.openhft.chronicle.wire.DocumentContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The durable command log of one replica: every delivered state-changing command is appended here
@@ -206,7 +206,6 @@ public final class CommandLog implements AutoCloseable {
     private Thread owner;
     private int appendCycle = Integer.MIN_VALUE;
     private Path appendFile;
-    private FileChannel appendChannel;
     /** Records were appended to {@link #appendFile} since the last sync. */
     private boolean dirty;
     /** Older cycle files written since the last sync (the last records before a roll, the EOF marker). */
@@ -545,8 +544,6 @@ public final class CommandLog implements AutoCloseable {
             // Still to sync: its last records, and the end-of-cycle marker Chronicle wrote at the roll.
             dirtyOlder.add(appendFile);
         }
-        closeQuietly(appendChannel);
-        appendChannel = null;
         appendCycle = cycle;
         File current = appender.currentFile();
         appendFile = current != null ? current.toPath().toAbsolutePath() : fileOf(cycle);
@@ -579,30 +576,81 @@ public final class CommandLog implements AutoCloseable {
      * @throws IllegalStateException if the log is closed
      */
     public void sync() {
+        prepareSync().run();
+    }
+
+    /**
+     * Takes what {@link #sync()} would force, without forcing it: the files written since the last
+     * sync (or preparation), and whether a new cycle file appeared. Writer thread only; the batch
+     * may then run on another thread while the writer goes on appending (group commit off the
+     * writer thread). What is appended after this call is not covered by the batch.
+     *
+     * @return the batch, to {@link SyncBatch#run()} once
+     * @throws IllegalStateException if the log is closed
+     */
+    public SyncBatch prepareSync() {
         ensureOpen();
         ensureOwner();
-        long start = clock.monotonicTime();
-        try {
-            for (Path older : dirtyOlder) {
-                force(older);
-            }
-            dirtyOlder.clear();
-            if (dirty) {
-                if (appendChannel == null) {
-                    appendChannel = FileChannel.open(appendFile, StandardOpenOption.WRITE);
+        List<Path> files = new ArrayList<>(dirtyOlder);
+        dirtyOlder.clear();
+        if (dirty) {
+            files.add(appendFile);
+            dirty = false;
+        }
+        boolean metadata = newCycleFile;
+        newCycleFile = false;
+        return new SyncBatch(files, metadata);
+    }
+
+    /**
+     * Files of this log to force to the device, captured by {@link #prepareSync()}. Runs on any
+     * thread; batches can be merged (group commit).
+     */
+    public final class SyncBatch {
+        private final Set<Path> files;
+        private boolean metadata;
+
+        private SyncBatch(List<Path> files, boolean metadata) {
+            this.files = new LinkedHashSet<>(files);
+            this.metadata = metadata;
+        }
+
+        /**
+         * Adds another batch's files to this one, so that one run covers both.
+         *
+         * @param later a batch prepared after this one
+         */
+        public void merge(SyncBatch later) {
+            files.addAll(later.files);
+            metadata |= later.metadata;
+        }
+
+        /** @return whether there is nothing to force */
+        public boolean isEmpty() {
+            return files.isEmpty() && !metadata;
+        }
+
+        /**
+         * Forces the files (fdatasync), then the queue's metadata and directory if a cycle file
+         * was created. A file removed meanwhile needs nothing (a checkpoint covers it).
+         *
+         * @throws UncheckedIOException if the device reports an error: the records may not be durable
+         */
+        public void run() {
+            long start = clock.monotonicTime();
+            try {
+                for (Path file : files) {
+                    force(file);
                 }
-                appendChannel.force(false);
-                dirty = false;
+                if (metadata) {
+                    force(directory.resolve(METADATA_FILE));
+                    forceDirectory(directory);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot sync command log " + directory, e);
+            } finally {
+                meters.syncLatency.record(clock.monotonicTime() - start, TimeUnit.NANOSECONDS);
             }
-            if (newCycleFile) {
-                force(directory.resolve(METADATA_FILE));
-                forceDirectory(directory);
-                newCycleFile = false;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot sync command log " + directory, e);
-        } finally {
-            meters.syncLatency.record(clock.monotonicTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -793,8 +841,6 @@ public final class CommandLog implements AutoCloseable {
             LOG.warn("Command log {}: final sync on close failed: {}", directory, e.toString());
         }
         closed = true;
-        closeQuietly(appendChannel);
-        appendChannel = null;
         ensureOwner();
         closeQuietly(appender);
         closeQuietly(queue);

@@ -9,6 +9,7 @@ import io.cohort.replication.core.ReplicaCore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.function.LongConsumer;
 
 /**
  * Where a {@link io.cohort.replication.Replica} keeps its state durably: a command log and
@@ -43,12 +44,18 @@ public interface ReplicaStorage extends AutoCloseable {
     void append(long sequence, long viewId, MemberId sender, byte[] payload);
 
     /**
-     * The end of a batch of deliveries: at {@link Durability#SYNC} the log is forced to the device
-     * here (group commit).
+     * The end of a batch of deliveries. At {@link Durability#LOG} everything appended is held
+     * already: {@code held} is told at once, on this thread. At {@link Durability#SYNC} the log is
+     * forced to the device on the storage's own thread (group commit: batches that arrive while a
+     * sync runs are forced together by the next), and {@code held} is told from that thread once it
+     * is done.
      *
-     * @return the last log sequence held at this storage's durability level
+     * @param held told the last log sequence held at this storage's durability level
      */
-    long flush();
+    void flush(LongConsumer held);
+
+    /** Publishes where the log ends now, for the hint of the next join; no sync, nobody told. */
+    void publishPosition();
 
     /**
      * A view was installed: recorded durably as the last view (it decides who may restart the
