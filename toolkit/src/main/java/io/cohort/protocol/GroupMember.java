@@ -353,6 +353,19 @@ public final class GroupMember {
     }
 
     /**
+     * Bytes sent to {@code peer} that it has not acknowledged yet: a donor streaming a state waits
+     * while this exceeds a window, so that the joiner's pace (it stops reading while its consumer is
+     * behind) holds the donor back instead of filling queues and buffers on both sides.
+     *
+     * @param peer a member incarnation
+     * @return unacknowledged bytes on the link to it (0 without a link)
+     */
+    public long unacknowledgedBytesTo(MemberId peer) {
+        ReliableLink link = links.existing(peer);
+        return link == null ? 0 : link.unackedBytes();
+    }
+
+    /**
      * Donor: sends the next piece of the snapshot asked for by {@link Effect.SnapshotRequested}.
      * Chunks for a view that is no longer current are dropped: the joiner gets a new donor then.
      *

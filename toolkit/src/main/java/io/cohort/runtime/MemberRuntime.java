@@ -32,14 +32,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +65,8 @@ public final class MemberRuntime implements TransportListener {
     private static final Logger LOG = LoggerFactory.getLogger(MemberRuntime.class);
     private static final long FD_CHECK_MILLIS = 10;
     private static final int STATE_CHUNKS_IN_FLIGHT = 8;
+    /** Most state bytes a donor lets a joiner leave unacknowledged before it waits. */
+    private static final long STATE_WINDOW_BYTES = 8L << 20;
     /**
      * Frames waiting for the protocol thread: above the high mark the transport stops reading
      * (TCP then pushes back on senders), below the low mark it reads again. Keeps a burst from
@@ -86,6 +85,8 @@ public final class MemberRuntime implements TransportListener {
     private final List<GroupListener> listeners;
     private final StateProvider stateProvider;
     private volatile Supplier<byte[]> joinHint = () -> new byte[0];
+    /** Donor: the state transfers in progress, by joiner (protocol thread only). */
+    private final Map<MemberId, StateSendWindow> stateSends = new HashMap<>();
     private volatile Supplier<RecoveryClaim> recoveryClaim = () -> RecoveryClaim.NONE;
     /** The claim announced during the current discovery (read once when it starts). */
     private volatile RecoveryClaim discoveryClaim = RecoveryClaim.NONE;
@@ -131,9 +132,12 @@ public final class MemberRuntime implements TransportListener {
     private final Set<CompletableFuture<Long>> openConfirmations = ConcurrentHashMap.newKeySet();
     private long triggerNanos;
     private long wedgeNanos;
-    private final List<byte[]> incomingState = new ArrayList<>();
-    private long incomingStateBytes;
-    private long incomingStateStart;
+    /**
+     * The state transfer this joiner receives (or last received): written on the protocol thread,
+     * read by its consumer on the application executor; volatile for the I/O threads, whose
+     * back-pressure counts its unread bytes.
+     */
+    private volatile StateHandoff incomingState;
     private long lastHeartbeatNanos;
     /** When this member last heard a seed say it is a member (while joining). */
     private long memberSeenNanos;
@@ -378,6 +382,9 @@ public final class MemberRuntime implements TransportListener {
         if (closed) {
             return;
         }
+        // A state consumer waiting for chunks holds the application executor, where the leave
+        // completes: release it first.
+        abortIncomingState("the member is closing");
         CompletableFuture<Void> leaving = leave();
         if (!onApplicationThread()) {
             try {
@@ -467,7 +474,7 @@ public final class MemberRuntime implements TransportListener {
                 c.receive(f);
             }
         });
-        return backlog < INBOUND_BACKLOG_HIGH_BYTES;
+        return backlog + stateBacklog() < INBOUND_BACKLOG_HIGH_BYTES;
     }
 
     @Override
@@ -543,9 +550,10 @@ public final class MemberRuntime implements TransportListener {
                 }
             }
         }
-        if (inboundBacklog.get() >= INBOUND_BACKLOG_HIGH_BYTES) {
-            // This member is behind on its own input (reading is paused): peers' heartbeats wait
-            // unread in the sockets. Silence now says nothing about them.
+        if (inboundBacklog.get() >= INBOUND_BACKLOG_HIGH_BYTES || stateBacklog() >= INBOUND_BACKLOG_LOW_BYTES) {
+            // This member is behind on its own input (reading is paused, or may be, until the
+            // protocol thread or the state consumer catches up): peers' heartbeats wait unread in
+            // the sockets. Silence now says nothing about them.
             detector.restartClocks(now);
             return;
         }
@@ -628,7 +636,7 @@ public final class MemberRuntime implements TransportListener {
         }
         long giveUpNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(config.bootstrapTimeoutMillis(),
                 2 * config.suspectTimeoutMillis()) + 3 * discoveryRoundMillis());
-        if (now - memberSeenNanos > giveUpNanos && incomingState.isEmpty()) {
+        if (now - memberSeenNanos > giveUpNanos && !receivingState()) {
             LOG.warn("{}: no member of the group has answered for {} ms while joining; starting over", self,
                     TimeUnit.NANOSECONDS.toMillis(now - memberSeenNanos));
             restartAsNextIncarnation();
@@ -658,9 +666,11 @@ public final class MemberRuntime implements TransportListener {
         retained = core.retainedMessages();
         View v = core.view();
         retainedLimit = config.maxInFlightMulticasts() * (v == null ? 1 : v.size());
-        if (inboundBacklog.get() < INBOUND_BACKLOG_LOW_BYTES) {
+        if (inboundBacklog.get() + stateBacklog() < INBOUND_BACKLOG_LOW_BYTES) {
             transport.resumeReading();
         }
+        // Acknowledgements from joiners came in with this batch: let their donors write on.
+        stateSends.forEach((joiner, window) -> window.unacknowledged(core.unacknowledgedBytesTo(joiner)));
     }
 
     private void carryOut(Effect effect) {
@@ -731,6 +741,7 @@ public final class MemberRuntime implements TransportListener {
             excluded(x.lastViewId());
         } else if (effect instanceof Effect.Left l && rejoinRequested && !leaveRequested && !closed) {
             MemberId me = core.self();
+            abortIncomingState("this member left the group");
             rejoinRequested = false;
             LOG.warn("{}: left the group after view {} to rejoin as a new incarnation", me, l.lastViewId());
             view = null;
@@ -738,6 +749,7 @@ public final class MemberRuntime implements TransportListener {
             restartAsNextIncarnation();
         } else if (effect instanceof Effect.Left l) {
             MemberId me = core.self();
+            abortIncomingState("this member left the group");
             LOG.info("{}: left the group after view {}", me, l.lastViewId());
             phase = Phase.DONE;
             view = null;
@@ -813,31 +825,51 @@ public final class MemberRuntime implements TransportListener {
                 departed.isEmpty() ? "" : "; departed " + departed);
     }
 
+    /**
+     * Joiner: passes a chunk of state on to the consumer, which the first chunk (offset 0) starts
+     * on the application executor and which reads the chunks as they come through a
+     * {@link StateHandoff}. Never blocks: while the consumer is behind, the chunks it has not read
+     * count toward the inbound back-pressure ({@link #onFrames}), so the transport stops reading
+     * and the state in memory stays within a few megabytes, whatever its size.
+     */
     private void stateChunk(Effect.StateChunkReceived c) {
+        StateHandoff handoff = incomingState;
         if (c.offset() == 0) {
-            incomingState.clear();
-            incomingStateBytes = 0;
-            incomingStateStart = System.nanoTime();
+            // A new transfer (a new view or donor) replaces one that did not finish.
+            abortIncomingState("a new state transfer for view " + c.viewId() + " replaced it");
+            handoff = new StateHandoff(INBOUND_BACKLOG_HIGH_BYTES, INBOUND_BACKLOG_LOW_BYTES, this::stateDrained);
+            incomingState = handoff;
+            startStateConsumer(handoff, core);
         }
-        incomingState.add(c.bytes());
-        incomingStateBytes += c.bytes().length;
-        if (!c.last()) {
+        if (handoff == null || !handoff.receiving()) {
+            // Aborted (the member is closing), or no transfer began: the core checks offsets, so
+            // the latter cannot happen; never let it take the member down.
+            if (handoff == null || !handoff.aborted()) {
+                LOG.warn("{}: a state chunk at offset {} for view {} without a transfer in progress; dropped", self,
+                        c.offset(), c.viewId());
+            }
             return;
         }
-        List<InputStream> parts = new ArrayList<>(incomingState.size());
-        for (byte[] b : incomingState) {
-            parts.add(new ByteArrayInputStream(b));
-        }
-        long bytes = incomingStateBytes;
-        long start = incomingStateStart;
-        incomingState.clear();
-        GroupMember joinerCore = core;
+        handoff.offer(c.bytes(), c.last());
+    }
+
+    /** Runs the consumer of one transfer on the application executor; it reads while the chunks arrive. */
+    private void startStateConsumer(StateHandoff handoff, GroupMember joinerCore) {
+        long start = System.nanoTime();
         app.execute(() -> {
-            try (InputStream in = new SequenceInputStream(Collections.enumeration(parts))) {
+            try (InputStream in = handoff) {
                 stateConsumer.readState(in);
-                metrics.stateBytes(GroupMetrics.Role.JOINER, bytes);
-                metrics.stateDuration(GroupMetrics.Role.JOINER, System.nanoTime() - start);
+                if (!handoff.aborted()) {
+                    metrics.stateBytes(GroupMetrics.Role.JOINER, handoff.received());
+                    metrics.stateDuration(GroupMetrics.Role.JOINER, System.nanoTime() - start);
+                }
             } catch (IOException | RuntimeException e) {
+                if (handoff.aborted()) {
+                    // Superseded by a newer transfer, or this incarnation is over: nothing to leave.
+                    LOG.info("{}: a state transfer was abandoned while its consumer read it: {}", joinerCore.self(),
+                            e.getMessage());
+                    return;
+                }
                 metrics.stateFailure();
                 LOG.error("{}: the state consumer failed; leaving the group rather than running with wrong state",
                         joinerCore.self(), e);
@@ -850,15 +882,63 @@ public final class MemberRuntime implements TransportListener {
         });
     }
 
+    /**
+     * The state consumer took its buffer below the low mark (any thread): wake the protocol
+     * thread, whose next batch resumes reading from the network if nothing else holds it back.
+     */
+    private void stateDrained() {
+        loop.execute(() -> { });
+    }
+
+    /** @return bytes of state received and not yet read by the consumer (any thread) */
+    private long stateBacklog() {
+        StateHandoff h = incomingState;
+        return h == null ? 0 : h.buffered();
+    }
+
+    /** @return whether a state transfer has begun and not yet ended (protocol thread) */
+    private boolean receivingState() {
+        StateHandoff h = incomingState;
+        return h != null && h.receiving();
+    }
+
+    /**
+     * Fails the consumer of an unfinished state transfer with an IOException (any thread). A
+     * transfer whose last chunk came is left to its consumer.
+     */
+    private void abortIncomingState(String reason) {
+        StateHandoff h = incomingState;
+        if (h != null && h.abort(reason)) {
+            LOG.info("{}: aborted the state transfer in progress after {} bytes: {}", self, h.received(), reason);
+        }
+    }
+
+    /**
+     * Waits (up to a round of the caller's loop) for room in the window; gives the in-flight permit
+     * back if there is none, so the caller's loop can check whether to give up.
+     */
+    private boolean awaitWindow(StateSendWindow window, GroupMember donorCore, Semaphore inFlight)
+            throws InterruptedException {
+        if (window.awaitRoom(10) || closed || core != donorCore) {
+            return true;
+        }
+        inFlight.release();
+        return false;
+    }
+
     /** Donor side, on the application executor: writes the state in chunks handed to the protocol thread. */
     private void streamState(GroupMember donorCore, StateRequest request) {
         MemberId joiner = request.joiner();
         long viewId = request.viewId();
         long start = System.nanoTime();
         Semaphore inFlight = new Semaphore(STATE_CHUNKS_IN_FLIGHT);
+        // Below the per-peer outbound queue, so that a joiner reading slowly never makes the
+        // transport drop (and the link resend) state chunks.
+        StateSendWindow window = new StateSendWindow(Math.min(STATE_WINDOW_BYTES, config.outboundQueueBytes() / 2));
+        loop.execute(() -> stateSends.put(joiner, window));
         ChunkingOutputStream out = new ChunkingOutputStream(config.stateChunkBytes(), (bytes, last) -> {
             try {
-                while (!inFlight.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+                while (!inFlight.tryAcquire(10, TimeUnit.MILLISECONDS) || !awaitWindow(window, donorCore, inFlight)) {
                     if (closed || core != donorCore) {
                         throw new IOException("the donor closed or left the group during the state transfer");
                     }
@@ -867,10 +947,16 @@ public final class MemberRuntime implements TransportListener {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("interrupted while sending state");
             }
+            if (closed || core != donorCore) {
+                inFlight.release();
+                throw new IOException("the donor closed or left the group during the state transfer");
+            }
+            window.handedOver(bytes.length);
             loop.execute(() -> {
                 try {
                     if (core == donorCore) {
                         donorCore.sendStateChunk(joiner, viewId, bytes, last);
+                        window.unacknowledged(donorCore.unacknowledgedBytesTo(joiner));
                     }
                 } finally {
                     inFlight.release();
@@ -880,10 +966,12 @@ public final class MemberRuntime implements TransportListener {
         try {
             stateProvider.writeState(out, request);
             out.finish();
+            loop.execute(() -> stateSends.remove(joiner, window));
             metrics.stateBytes(GroupMetrics.Role.DONOR, out.total());
             metrics.stateDuration(GroupMetrics.Role.DONOR, System.nanoTime() - start);
             LOG.info("{}: sent {} bytes of state to {} for view {}", donorCore.self(), out.total(), joiner, viewId);
         } catch (IOException | RuntimeException e) {
+            loop.execute(() -> stateSends.remove(joiner, window));
             metrics.stateFailure();
             LOG.error("{}: the state provider failed while sending state to {}; leaving so another member donates",
                     donorCore.self(), joiner, e);
@@ -897,6 +985,7 @@ public final class MemberRuntime implements TransportListener {
 
     private void excluded(long lastViewId) {
         MemberId old = core.self();
+        abortIncomingState("the group excluded this member");
         metrics.excluded();
         LOG.warn("{}: the group excluded this member after view {}{}", old, lastViewId,
                 rejoinAfterExclusion && !leaveRequested && !closed ? "; rejoining as a new incarnation" : "");
@@ -925,7 +1014,8 @@ public final class MemberRuntime implements TransportListener {
         MemberId next = core.self().nextIncarnation();
         self = next;
         core = new GroupMember(next, protocolConfig);
-        incomingState.clear();
+        abortIncomingState("this member restarted as " + next);
+        incomingState = null;
         detector.reset();
         transport.announceIncarnation(next.incarnation());
         app.execute(() -> listeners.forEach(l -> l.onIncarnation(next)));

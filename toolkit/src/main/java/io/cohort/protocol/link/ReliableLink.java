@@ -33,6 +33,8 @@ public final class ReliableLink {
     private final MemberId self;
     private final MemberId peer;
     private final ArrayDeque<Outstanding> unacked = new ArrayDeque<>();
+    /** Bytes of the messages in {@link #unacked}. */
+    private long unackedBytes;
     private final TreeMap<Long, ProtocolMessage> early = new TreeMap<>();
     private long nextOutSeq = 1;
     private long nextInSeq = 1;
@@ -63,6 +65,7 @@ public final class ReliableLink {
     public byte[] send(byte[] message, long round) {
         long seq = nextOutSeq++;
         unacked.addLast(new Outstanding(seq, message, round, 0));
+        unackedBytes += message.length;
         return frame(seq, message);
     }
 
@@ -79,7 +82,7 @@ public final class ReliableLink {
      */
     public void acknowledge(long ack) {
         while (!unacked.isEmpty() && unacked.peekFirst().seq() <= ack) {
-            unacked.pollFirst();
+            unackedBytes -= unacked.pollFirst().message().length;
         }
     }
 
@@ -151,6 +154,11 @@ public final class ReliableLink {
     /** @return whether frames await acknowledgement */
     public boolean hasUnacked() {
         return !unacked.isEmpty();
+    }
+
+    /** @return bytes of the messages awaiting acknowledgement (what the peer has not confirmed yet) */
+    public long unackedBytes() {
+        return unackedBytes;
     }
 
     /** @return number of frames awaiting acknowledgement */
