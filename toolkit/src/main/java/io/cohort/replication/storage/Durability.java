@@ -22,9 +22,10 @@ public enum Durability {
     LOG,
 
     /**
-     * As {@link #LOG}, and the log is forced to the storage device (msync) before the command counts
-     * as held, once per batch of deliveries (group commit). Survives operating-system crashes and
-     * power loss too, as far as the device honours the flush.
+     * As {@link #LOG}, and the log is forced to the storage device ({@code fdatasync}, on a sync
+     * thread, never the apply thread) before the command counts as held; commands delivered while
+     * a sync runs are forced together by the next one (group commit). Survives operating-system
+     * crashes and power loss too, as far as the device honours the flush.
      */
     SYNC
 }
