@@ -31,19 +31,15 @@ import java.util.stream.Stream;
  * heap peaks of both JVMs, and compares the joiner's state (length and CRC32C of its file) with the
  * donor's.
  *
- * <p>Transport settings. The joiner reads the state as it arrives and stops reading from the
- * socket while its consumer is behind, but the donor does not wait for the joiner: it hands chunks
- * to the transport as fast as it reads its checkpoint. With the default settings the donor's
- * outbound queue (32 MiB) overflows and drops frames, and the joiner keeps every later frame past
- * the gap in its link's reorder buffer (up to 4096 frames of 256 KiB) until the resend arrives:
- * a 512 MiB joiner runs out of heap ({@code --stock} shows it). By default the benchmark therefore
- * gives the donor an outbound queue larger than the state and a 60 s retransmission interval, so
- * nothing is dropped or resent: the joiner's memory stays bounded, and the donor holds the unsent
- * and unacknowledged part of the state in its heap (hence {@code -Xmx4g}).
+ * <p>Transport settings: the defaults. The joiner reads the state as it arrives and stops reading
+ * from the socket while its consumer is behind, and the donor waits while the joiner has a window
+ * unacknowledged, so both heaps stay small whatever the state's size. {@code --donor-queue-mib}
+ * and {@code --retransmit-millis} override the donor's outbound queue and both members'
+ * retransmission interval (for experiments).
  *
  * <pre>
- *   ./bench-large-state [--state-mib 1024] [--command-mib 16] [--donor-heap 4g] [--joiner-heap 512m]
- *                       [--donor-queue-mib 4096] [--retransmit-millis 60000] [--stock]
+ *   ./bench-large-state [--state-mib 1024] [--command-mib 16] [--donor-heap 2g] [--joiner-heap 512m]
+ *                       [--donor-queue-mib N] [--retransmit-millis N]
  *                       [--dir benchmarks/target/large-state] [--keep] [--joiner-opt -XX:..] [--donor-opt ..]
  * </pre>
  */
@@ -134,11 +130,10 @@ public final class LargeStateTransferBenchmark {
     public static void main(String[] args) throws Exception {
         long stateMib = 1024;
         long commandMib = 16;
-        String donorHeap = "4g";
+        String donorHeap = "2g";
         String joinerHeap = "512m";
-        long donorQueueMib = 4096;
-        long retransmitMillis = 60_000;
-        boolean stock = false;
+        long donorQueueMib = 0;
+        long retransmitMillis = 0;
         Path dir = Path.of("benchmarks", "target", "large-state");
         boolean keep = false;
         List<String> joinerOptions = new ArrayList<>();
@@ -154,23 +149,20 @@ public final class LargeStateTransferBenchmark {
                 case "--joiner-opt" -> joinerOptions.add(args[++i]);
                 case "--donor-queue-mib" -> donorQueueMib = Long.parseLong(args[++i]);
                 case "--retransmit-millis" -> retransmitMillis = Long.parseLong(args[++i]);
-                case "--stock" -> stock = true;
                 case "--donor-opt" -> donorOptions.add(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        String transport;
-        if (stock) {
-            transport = "default transport settings (outboundQueueBytes 32 MiB, retransmitMillis 200)";
-        } else {
-            // The donor has no flow control toward a slow joiner (see the class description): it
-            // must never drop a frame, and not resend what the joiner has not yet read.
+        String transport = "default transport settings";
+        if (donorQueueMib > 0) {
             donorOptions.add("-Dbench.outboundQueueBytes=" + donorQueueMib * MIB);
+            transport = "donor outboundQueueBytes " + donorQueueMib + " MiB";
+        }
+        if (retransmitMillis > 0) {
             for (List<String> o : List.of(donorOptions, joinerOptions)) {
                 o.add("-Dbench.retransmitMillis=" + retransmitMillis);
             }
-            transport = "donor outboundQueueBytes " + donorQueueMib + " MiB, retransmitMillis " + retransmitMillis
-                    + " (workaround: the donor does not wait for the joiner)";
+            transport += ", retransmitMillis " + retransmitMillis;
         }
         dir = dir.toAbsolutePath();
         deleteTree(dir);
