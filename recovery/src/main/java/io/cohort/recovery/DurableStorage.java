@@ -3,6 +3,7 @@ package io.cohort.recovery;
 import io.cohort.api.MemberId;
 import io.cohort.api.View;
 import io.cohort.group.RecoveryClaim;
+import io.cohort.group.StateProvider;
 import io.cohort.group.StateRequest;
 import io.cohort.recovery.LastViewFile.LastView;
 import io.cohort.recovery.checkpoint.Checkpoint;
@@ -91,6 +92,10 @@ public final class DurableStorage implements ReplicaStorage {
     private volatile RecoveryClaim claim = RecoveryClaim.NONE;
     private volatile byte[] joinHint = new byte[0];
     private volatile boolean distrusted;
+    /** The newest checkpoint written or verified (null: none); what a donor streams. */
+    private volatile Checkpoint latestCheckpoint;
+    /** Log ranges catch-ups are reading, by token: not removed meanwhile. */
+    private final java.util.Map<Object, Long> pins = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long firstLogSequence;
     private volatile long lastLogSequence;
 
@@ -154,6 +159,7 @@ public final class DurableStorage implements ReplicaStorage {
             }
             lastCheckpointSequence = manifest.sequence();
             coveredByCheckpoint = manifest.sequence();
+            latestCheckpoint = newest.get();
         }
         long base = core.logSequence();
         long replayed = 0;
@@ -221,6 +227,9 @@ public final class DurableStorage implements ReplicaStorage {
     @Override
     public void flush(LongConsumer held) {
         long covered = coveredByCheckpoint;
+        for (long pinnedFrom : pins.values()) {
+            covered = Math.min(covered, pinnedFrom - 1);
+        }
         if (covered > removedThrough) {
             removedThrough = covered;
             log.removeCoveredCycles(covered);
@@ -304,7 +313,8 @@ public final class DurableStorage implements ReplicaStorage {
                 long[] hash = new long[1];
                 CheckpointMetadata meta = new CheckpointMetadata(state.logSequence(), state.viewId(), state.appliedIndex(),
                         0, view.viewId(), view.members());
-                checkpoints.write(meta, out -> hash[0] = state.writeTo(out), () -> hash[0]);
+                CheckpointManifest written = checkpoints.write(meta, out -> hash[0] = state.writeTo(out), () -> hash[0]);
+                latestCheckpoint = checkpoints.checkpointOf(written);
                 coveredByCheckpoint = state.logSequence();
             } catch (IOException | RuntimeException e) {
                 LOG.error("{}: checkpoint at log sequence {} failed; the log is kept until a later one succeeds",
@@ -337,34 +347,89 @@ public final class DurableStorage implements ReplicaStorage {
 
     @Override
     public void writeCatchUp(OutputStream out, StateRequest request, ReplicaCore core) throws IOException {
+        StateProvider.Deferred fromDisk = deferCatchUp(request, core);
+        if (fromDisk != null) {
+            fromDisk.writeTo(out);
+            return;
+        }
         long start = System.nanoTime();
         CatchUpStream.Writer writer = new CatchUpStream.Writer(out);
+        writer.beginLive(core);
+        writer.end(core.logSequence());
+        caughtUp(request, CatchUpKind.LIVE, core.logSequence(), writer.bytes(), start);
+    }
+
+    /**
+     * At the joiner's cut: decides what the joiner needs and captures it from disk, to be written
+     * later off the apply thread: the log range is pinned against removal and the checkpoint file
+     * opened, so neither changes under the writer. Null if only the live state will do.
+     */
+    @Override
+    public StateProvider.Deferred deferCatchUp(StateRequest request, ReplicaCore core) throws IOException {
         long current = core.logSequence();
         JoinHint hint = JoinHint.decode(request.joinerHint());
-        CatchUpKind kind;
+        CommandLog source = log;
         if (hint != null && suffixFits(hint, current)) {
-            kind = CatchUpKind.SUFFIX;
-            writer.beginSuffix(hint.sequence() + 1);
-            writeRecords(writer, hint.sequence() + 1, current);
-        } else {
-            Optional<Checkpoint> newest = checkpoints.newestValid();
-            if (newest.isPresent() && newest.get().manifest().sequence() <= current
-                    && logHolds(newest.get().manifest().sequence() + 1, current)) {
-                kind = CatchUpKind.SNAPSHOT;
-                CheckpointManifest m = newest.get().manifest();
-                try (InputStream data = newest.get().open()) {
-                    writer.beginSnapshot(m, data);
+            long from = hint.sequence() + 1;
+            Object pin = pin(from);
+            return out -> {
+                try {
+                    long start = System.nanoTime();
+                    CatchUpStream.Writer writer = new CatchUpStream.Writer(out);
+                    writer.beginSuffix(from);
+                    writeRecords(source, writer, from, current);
+                    writer.end(current);
+                    caughtUp(request, CatchUpKind.SUFFIX, current, writer.bytes(), start);
+                } finally {
+                    unpin(pin);
                 }
-                writeRecords(writer, m.sequence() + 1, current);
-            } else {
-                kind = CatchUpKind.LIVE;
-                writer.beginLive(core);
-            }
+            };
         }
-        writer.end(current);
-        metrics.caughtUp(RecoveryMetrics.Role.DONOR, kind, writer.bytes(), System.nanoTime() - start);
-        LOG.info("{}: caught {} up by {} to log sequence {} ({} bytes){}", name, request.joiner(), kind.tag(), current,
-                writer.bytes(), hint == null ? " (it sent no usable position)" : " (it held up to " + hint.sequence() + ")");
+        Checkpoint newest = latestCheckpoint;
+        if (newest == null || newest.manifest().sequence() > current
+                || !logHolds(newest.manifest().sequence() + 1, current)) {
+            return null;
+        }
+        CheckpointManifest m = newest.manifest();
+        Object pin = pin(m.sequence() + 1);
+        InputStream data;
+        try {
+            data = newest.open();
+        } catch (IOException | RuntimeException e) {
+            unpin(pin);
+            LOG.warn("{}: cannot open checkpoint {} for {}: {}; sending the live state", name, m.sequence(),
+                    request.joiner(), e.toString());
+            return null;
+        }
+        return out -> {
+            try (InputStream in = data) {
+                long start = System.nanoTime();
+                CatchUpStream.Writer writer = new CatchUpStream.Writer(out);
+                writer.beginSnapshot(m, in);
+                writeRecords(source, writer, m.sequence() + 1, current);
+                writer.end(current);
+                caughtUp(request, CatchUpKind.SNAPSHOT, current, writer.bytes(), start);
+            } finally {
+                unpin(pin);
+            }
+        };
+    }
+
+    private void caughtUp(StateRequest request, CatchUpKind kind, long current, long bytes, long start) {
+        metrics.caughtUp(RecoveryMetrics.Role.DONOR, kind, bytes, System.nanoTime() - start);
+        LOG.info("{}: caught {} up by {} to log sequence {} ({} bytes)", name, request.joiner(), kind.tag(), current,
+                bytes);
+    }
+
+    /** Keeps log records from {@code from} on disk until {@link #unpin}: a catch-up is reading them. */
+    private Object pin(long from) {
+        Object token = new Object();
+        pins.put(token, from);
+        return token;
+    }
+
+    private void unpin(Object token) {
+        pins.remove(token);
     }
 
     private boolean suffixFits(JoinHint hint, long current) {
@@ -390,11 +455,12 @@ public final class DurableStorage implements ReplicaStorage {
         return log.lastSequence() == 0;
     }
 
-    private void writeRecords(CatchUpStream.Writer writer, long from, long to) throws IOException {
+    private static void writeRecords(CommandLog source, CatchUpStream.Writer writer, long from, long to)
+            throws IOException {
         if (from > to) {
             return;
         }
-        try (LogReader reader = log.readFrom(from)) {
+        try (LogReader reader = source.readFrom(from)) {
             while (reader.hasNext()) {
                 LogRecord r = reader.next();
                 if (r.sequence() > to) {
@@ -426,6 +492,7 @@ public final class DurableStorage implements ReplicaStorage {
                 checkpoints.write(meta, reader::copySnapshotTo);
                 Checkpoint stored = checkpoints.newestValid()
                         .orElseThrow(() -> new IOException("the checkpoint received from the donor did not verify"));
+                latestCheckpoint = stored;
                 try (InputStream data = stored.open()) {
                     core.readSnapshot(new DataInputStream(new BufferedInputStream(data, 1 << 16)));
                 }
@@ -436,8 +503,10 @@ public final class DurableStorage implements ReplicaStorage {
                 core.readSnapshot(new DataInputStream(reader.liveState()));
                 CapturedState state = core.captureState();
                 long[] hash = new long[1];
-                checkpoints.write(new CheckpointMetadata(state.logSequence(), state.viewId(), state.appliedIndex(), 0,
-                        lastView.viewId(), lastView.members()), out -> hash[0] = state.writeTo(out), () -> hash[0]);
+                CheckpointManifest written = checkpoints.write(new CheckpointMetadata(state.logSequence(), state.viewId(),
+                        state.appliedIndex(), 0, lastView.viewId(), lastView.members()), out -> hash[0] = state.writeTo(out),
+                        () -> hash[0]);
+                latestCheckpoint = checkpoints.checkpointOf(written);
                 lastCheckpointSequence = state.logSequence();
             }
         }
@@ -473,6 +542,7 @@ public final class DurableStorage implements ReplicaStorage {
             throw new IOException("the checkpoint thread failed", e.getCause());
         }
         checkpoints.deleteAll();
+        latestCheckpoint = null;
         resetLog();
         lastPayload = null;
         lastCheckpointSequence = 0;

@@ -179,6 +179,11 @@ public final class Replica implements AutoCloseable {
                 storage.writeCatchUp(out, request, core);
             }
         }
+
+        @Override
+        public Deferred defer(StateRequest request) throws IOException {
+            return storage == null ? null : storage.deferCatchUp(request, core);
+        }
     }
 
     private void readState(InputStream in) throws IOException {

@@ -46,6 +46,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -97,6 +98,8 @@ public final class MemberRuntime implements TransportListener {
     private final ProtocolLoop loop;
     private final SerialExecutor app;
     private final ExecutorService ownAppThread;
+    /** Writes deferred states to joiners; created on first use. */
+    private ExecutorService stateSender;
     private final NettyTransport transport;
     private final Semaphore window;
     private final InetSocketAddress localAddress;
@@ -406,6 +409,11 @@ public final class MemberRuntime implements TransportListener {
         }
         joined.completeExceptionally(new IllegalStateException("closed before joining"));
         left.complete(null);
+        synchronized (this) {
+            if (stateSender != null) {
+                stateSender.shutdownNow();
+            }
+        }
         if (ownAppThread != null) {
             ownAppThread.shutdown();
         }
@@ -928,6 +936,50 @@ public final class MemberRuntime implements TransportListener {
 
     /** Donor side, on the application executor: writes the state in chunks handed to the protocol thread. */
     private void streamState(GroupMember donorCore, StateRequest request) {
+        StateProvider.Deferred deferred;
+        try {
+            deferred = stateProvider.defer(request);
+        } catch (IOException | RuntimeException e) {
+            donorFailed(donorCore, request.joiner(), e);
+            return;
+        }
+        if (deferred == null) {
+            sendState(donorCore, request, out -> stateProvider.writeState(out, request));
+            return;
+        }
+        // Captured at the cut; written while the application executor goes on with deliveries.
+        try {
+            stateSender().execute(() -> sendState(donorCore, request, deferred));
+        } catch (RejectedExecutionException e) {
+            donorFailed(donorCore, request.joiner(), new IOException("the member is closing", e));
+        }
+    }
+
+    /** The thread that writes deferred states to joiners (created on first use). */
+    private synchronized ExecutorService stateSender() {
+        if (stateSender == null) {
+            stateSender = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "cohort-state-" + config.memberName());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return stateSender;
+    }
+
+    private void donorFailed(GroupMember donorCore, MemberId joiner, Exception e) {
+        metrics.stateFailure();
+        LOG.error("{}: the state provider failed while sending state to {}; leaving so another member donates",
+                donorCore.self(), joiner, e);
+        loop.execute(() -> {
+            if (core == donorCore) {
+                core.leave();
+            }
+        });
+    }
+
+    /** Writes a state in chunks handed to the protocol thread, no faster than the joiner takes them. */
+    private void sendState(GroupMember donorCore, StateRequest request, StateProvider.Deferred writer) {
         MemberId joiner = request.joiner();
         long viewId = request.viewId();
         long start = System.nanoTime();
@@ -964,7 +1016,7 @@ public final class MemberRuntime implements TransportListener {
             });
         });
         try {
-            stateProvider.writeState(out, request);
+            writer.writeTo(out);
             out.finish();
             loop.execute(() -> stateSends.remove(joiner, window));
             metrics.stateBytes(GroupMetrics.Role.DONOR, out.total());
@@ -972,14 +1024,7 @@ public final class MemberRuntime implements TransportListener {
             LOG.info("{}: sent {} bytes of state to {} for view {}", donorCore.self(), out.total(), joiner, viewId);
         } catch (IOException | RuntimeException e) {
             loop.execute(() -> stateSends.remove(joiner, window));
-            metrics.stateFailure();
-            LOG.error("{}: the state provider failed while sending state to {}; leaving so another member donates",
-                    donorCore.self(), joiner, e);
-            loop.execute(() -> {
-                if (core == donorCore) {
-                    core.leave();
-                }
-            });
+            donorFailed(donorCore, joiner, e);
         }
     }
 

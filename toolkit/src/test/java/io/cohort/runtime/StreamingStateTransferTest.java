@@ -1,9 +1,13 @@
 package io.cohort.runtime;
 
+import io.cohort.api.DeliveryOrder;
+import io.cohort.api.Message;
 import io.cohort.api.View;
 import io.cohort.config.CohortConfig;
 import io.cohort.group.Group;
 import io.cohort.group.GroupListener;
+import io.cohort.group.StateProvider;
+import io.cohort.group.StateRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -137,6 +141,70 @@ class StreamingStateTransferTest {
         assertThat(registry.find("cohort.statetransfer.failures").counter().count()).isZero();
         assertThat(registry.find("cohort.membership.suspicions").counters().stream().mapToDouble(c -> c.count()).sum())
                 .isZero();
+    }
+
+    @Test
+    void aDeferredStateIsWrittenOffTheApplicationExecutorWhichGoesOnDelivering() throws Exception {
+        String cluster = "deferred-" + System.nanoTime();
+        int port = freePort();
+        CountDownLatch deferred = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch deliveredDuringTransfer = new CountDownLatch(1);
+        CompletableFuture<Long> sentCrc = new CompletableFuture<>();
+        StateProvider provider = new StateProvider() {
+            @Override
+            public void writeState(OutputStream out) {
+                throw new AssertionError("a provider that defers is not asked to write at the cut");
+            }
+
+            @Override
+            public Deferred defer(StateRequest request) {
+                deferred.countDown();
+                return out -> {
+                    try {
+                        if (!release.await(30, TimeUnit.SECONDS)) {
+                            throw new IOException("never released");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException();
+                    }
+                    sentCrc.complete(StreamingStateTransferTest.writeState(out, 4L * MIB, 7, () -> { }));
+                };
+            }
+        };
+        Group donor = Group.builder(config(cluster, "donor", port, port)).stateTransfer(provider, in -> { })
+                .listener(new GroupListener() {
+                    @Override
+                    public void onDelivery(Message m) {
+                        deliveredDuringTransfer.countDown();
+                    }
+                })
+                .build();
+        groups.add(donor);
+        donor.joinAsync().join();
+
+        CompletableFuture<Long> gotCrc = new CompletableFuture<>();
+        Group joiner = Group.builder(config(cluster, "joiner", freePort(), port))
+                .stateTransfer(out -> { }, in -> {
+                    CRC32 crc = new CRC32();
+                    crc.update(in.readAllBytes());
+                    gotCrc.complete(crc.getValue());
+                })
+                .build();
+        groups.add(joiner);
+        joiner.joinAsync();
+        assertThat(deferred.await(30, TimeUnit.SECONDS)).as("the donor captured the state").isTrue();
+
+        // The state is not written yet, and the donor's application executor is free: it delivers.
+        donor.multicast(DeliveryOrder.FIFO, new byte[] {1});
+        assertThat(deliveredDuringTransfer.await(30, TimeUnit.SECONDS))
+                .as("delivered at the donor while its deferred state waits").isTrue();
+        assertThat(gotCrc).isNotDone();
+
+        release.countDown();
+        assertThat(joiner.join(Duration.ofSeconds(60)).size()).isEqualTo(2);
+        assertThat(gotCrc.get(10, TimeUnit.SECONDS)).isEqualTo(sentCrc.get(10, TimeUnit.SECONDS));
     }
 
     @Test

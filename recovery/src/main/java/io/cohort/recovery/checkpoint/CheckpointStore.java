@@ -273,6 +273,21 @@ public final class CheckpointStore {
      * @throws UncheckedIOException if the directory cannot be listed
      */
     public List<CheckpointManifest> manifests() {
+        return manifestsNewestFirst();
+    }
+
+    /**
+     * A checkpoint this store has just written, or verified earlier, without reading it again: its
+     * {@link Checkpoint#open() stream} still checks the size and CRC32C as it is read.
+     *
+     * @param manifest the manifest {@link #write} returned (or of a checkpoint {@link #newestValid()} returned)
+     * @return the checkpoint
+     */
+    public Checkpoint checkpointOf(CheckpointManifest manifest) {
+        return new Checkpoint(manifest, directory.resolve(manifest.dataFile()));
+    }
+
+    private List<CheckpointManifest> manifestsNewestFirst() {
         List<CheckpointManifest> manifests = new ArrayList<>();
         for (Entry entry : listOrThrow().descendingMap().values()) {
             if (entry.manifest() == null) {

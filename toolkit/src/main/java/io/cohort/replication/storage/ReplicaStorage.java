@@ -3,6 +3,7 @@ package io.cohort.replication.storage;
 import io.cohort.api.MemberId;
 import io.cohort.api.View;
 import io.cohort.group.RecoveryClaim;
+import io.cohort.group.StateProvider;
 import io.cohort.group.StateRequest;
 import io.cohort.replication.core.CapturedState;
 import io.cohort.replication.core.ReplicaCore;
@@ -112,6 +113,19 @@ public interface ReplicaStorage extends AutoCloseable {
      * @throws IOException if writing fails
      */
     void writeCatchUp(OutputStream out, StateRequest request, ReplicaCore core) throws IOException;
+
+    /**
+     * Donor, at the joiner's cut: captures what {@link #writeCatchUp} would write, when it comes
+     * from disk (a log suffix, a checkpoint and the log after it), so that it is written off the
+     * apply thread while the replica goes on applying; what it reads stays on disk until then.
+     *
+     * @param request the joiner and its hint
+     * @param core    this replica's core (read now, during the call)
+     * @return the deferred writer, or null if only the live state will do (then
+     *         {@link #writeCatchUp} is called at the cut)
+     * @throws IOException if the disk cannot be read
+     */
+    StateProvider.Deferred deferCatchUp(StateRequest request, ReplicaCore core) throws IOException;
 
     /**
      * Joiner: reads what {@link #writeCatchUp} wrote into {@code core} and makes it durable here.
