@@ -12,12 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -93,21 +91,8 @@ class MultiProcessRecoveryTest {
         clients.awaitProgress(more);
     }
 
-    /** Every acknowledged command applied exactly once at every replica, and equal state hashes. */
     private void assertConverged(List<Slot> replicas) {
-        assertThat(acknowledged.values()).as("each acknowledged command was applied once when answered").containsOnly("1");
-        // The replicas finish applying what was in flight when the clients stopped: wait until
-        // their positions agree, then compare.
-        await().atMost(ReplicaProcesses.WAIT).until(() -> replicas.stream().map(s -> s.status()[5]).distinct().count() == 1);
-        Set<String> hashes = new HashSet<>();
-        for (Slot s : replicas) {
-            Map<String, Integer> counts = s.dump();
-            assertThat(counts.keySet()).as("acknowledged commands at " + s.name).containsAll(acknowledged.keySet());
-            assertThat(counts.values()).as("applications per command at " + s.name).containsOnly(1);
-            String[] status = s.status();
-            hashes.add(status[3] + "@" + status[4]);
-        }
-        assertThat(hashes).as("appliedIndex@hash at every replica").hasSize(1);
+        clients.assertAppliedExactlyOnceAt(replicas);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.cohort.benchmarks.recovery;
 
 import io.cohort.benchmarks.ChildJvm;
+import io.cohort.benchmarks.RunSummary;
 import io.cohort.client.CohortClient;
 import io.cohort.config.CohortConfig;
 import io.cohort.recovery.DurableStorage;
@@ -11,7 +12,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
-
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -31,7 +31,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 
 /**
@@ -189,21 +188,21 @@ public final class CheckpointApplyLatencyBenchmark {
                 + "client p99 | client max | load (1 min) |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         results.forEach((phase, rs) -> System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                phase.name().toLowerCase(Locale.ROOT), summary(rs, Result::commandsPerSecond),
-                summary(rs, Result::applyP50), summary(rs, Result::applyP99), summary(rs, Result::applyP999),
-                summary(rs, Result::applyMax), summary(rs, Result::clientP50), summary(rs, Result::clientP99),
-                summary(rs, Result::clientMax), range(rs, Result::load)));
+                phase.name().toLowerCase(Locale.ROOT), RunSummary.medianRange(rs, Result::commandsPerSecond, 0),
+                RunSummary.medianRange(rs, Result::applyP50, 0), RunSummary.medianRange(rs, Result::applyP99, 0), RunSummary.medianRange(rs, Result::applyP999, 0),
+                RunSummary.medianRange(rs, Result::applyMax, 0), RunSummary.medianRange(rs, Result::clientP50, 0), RunSummary.medianRange(rs, Result::clientP99, 0),
+                RunSummary.medianRange(rs, Result::clientMax, 0), RunSummary.range(rs, Result::load)));
         System.out.println();
         System.out.println("| phase | checkpoints per run | checkpoint ms (mean) | checkpoint ms (max) | "
                 + "% of period checkpointing | capture on apply thread ms (max) | longest gap between applies ms "
                 + "| longest process stall ms | copied on write MiB | GC ms | append µs (mean) |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         results.forEach((phase, rs) -> System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                phase.name().toLowerCase(Locale.ROOT), summary(rs, Result::checkpoints),
-                summary(rs, Result::checkpointMeanMs), summary(rs, Result::checkpointMaxMs),
-                summary(rs, r -> 100 * r.checkpointShare()), summary1(rs, Result::captureMaxMs),
-                summary1(rs, Result::maxGapMs), summary1(rs, Result::hiccupMaxMs), summary(rs, Result::copiedMb),
-                summary(rs, Result::gcMs), summary1(rs, Result::appendMean)));
+                phase.name().toLowerCase(Locale.ROOT), RunSummary.medianRange(rs, Result::checkpoints, 0),
+                RunSummary.medianRange(rs, Result::checkpointMeanMs, 0), RunSummary.medianRange(rs, Result::checkpointMaxMs, 0),
+                RunSummary.medianRange(rs, r -> 100 * r.checkpointShare(), 0), RunSummary.medianRange(rs, Result::captureMaxMs, 1),
+                RunSummary.medianRange(rs, Result::maxGapMs, 1), RunSummary.medianRange(rs, Result::hiccupMaxMs, 1), RunSummary.medianRange(rs, Result::copiedMb, 0),
+                RunSummary.medianRange(rs, Result::gcMs, 0), RunSummary.medianRange(rs, Result::appendMean, 1)));
     }
 
     /** One fresh replica and state; {@code s.seconds() == 0}: unmeasured (returns null). */
@@ -427,23 +426,8 @@ public final class CheckpointApplyLatencyBenchmark {
         return Math.round(nanos / 1000.0);
     }
 
-    /** @return {@code median (min–max)}, rounded to whole numbers */
-    private static String summary(List<Result> rs, ToDoubleFunction<Result> f) {
-        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
-        return String.format(Locale.ROOT, "%,.0f (%,.0f–%,.0f)", v[v.length / 2], v[0], v[v.length - 1]);
-    }
 
-    /** @return {@code median (min–max)} with one decimal */
-    private static String summary1(List<Result> rs, ToDoubleFunction<Result> f) {
-        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
-        return String.format(Locale.ROOT, "%,.1f (%,.1f–%,.1f)", v[v.length / 2], v[0], v[v.length - 1]);
-    }
 
-    /** @return {@code min–max} with two decimals */
-    private static String range(List<Result> rs, ToDoubleFunction<Result> f) {
-        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
-        return String.format(Locale.ROOT, "%.2f–%.2f", v[0], v[v.length - 1]);
-    }
 
     private static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {

@@ -1,6 +1,7 @@
 package io.cohort.benchmarks.replication;
 
 import io.cohort.benchmarks.ChildJvm;
+import io.cohort.benchmarks.RunSummary;
 import io.cohort.client.CohortClient;
 import io.cohort.replication.ReplicationMode;
 import io.cohort.replication.storage.Durability;
@@ -8,7 +9,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,10 +18,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +36,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 
 /**
@@ -147,8 +146,8 @@ public final class ReplicationBenchmark {
         results.forEach((key, rs) -> {
             String[] k = key.split(" ");
             System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s |%n", k[0], k[1], k[2],
-                    summary(rs, Result::commandsPerSecond), summary(rs, Result::p50), summary(rs, Result::p99),
-                    summary(rs, Result::p999), range(rs, Result::load));
+                    RunSummary.medianRange(rs, Result::commandsPerSecond, 0), RunSummary.medianRange(rs, Result::p50, 0), RunSummary.medianRange(rs, Result::p99, 0),
+                    RunSummary.medianRange(rs, Result::p999, 0), RunSummary.range(rs, Result::load));
         });
         System.out.println();
         System.out.println("Means over the measured period, per replica unless said otherwise (median (min–max) of "
@@ -161,11 +160,11 @@ public final class ReplicationBenchmark {
             boolean durable = !k[1].equals(Durability.MEMORY.name());
             boolean sync = k[1].equals(Durability.SYNC.name());
             System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", k[0], k[1], k[2],
-                    summary2(rs, Result::multicastsPerCommand), summary1(rs, Result::applyMicros),
-                    durable ? summary1(rs, Result::appendMicros) : "–",
-                    sync ? summary1(rs, Result::commandsPerSync) : "–",
-                    sync ? summary(rs, Result::syncMicros) : "–",
-                    sync ? summary1(rs, r -> 100 * r.syncShare()) : "–");
+                    RunSummary.medianRange(rs, Result::multicastsPerCommand, 2), RunSummary.medianRange(rs, Result::applyMicros, 1),
+                    durable ? RunSummary.medianRange(rs, Result::appendMicros, 1) : "–",
+                    sync ? RunSummary.medianRange(rs, Result::commandsPerSync, 1) : "–",
+                    sync ? RunSummary.medianRange(rs, Result::syncMicros, 0) : "–",
+                    sync ? RunSummary.medianRange(rs, r -> 100 * r.syncShare(), 1) : "–");
         });
     }
 
@@ -200,8 +199,8 @@ public final class ReplicationBenchmark {
                 }
                 results.put(label + " " + clients, rs);
                 System.out.printf(Locale.ROOT, "%s clients=%d median (min-max): %s cmds/s p50=%s p99=%s "
-                                + "p999=%s us%n", label, clients, summary(rs, Result::commandsPerSecond),
-                        summary(rs, Result::p50), summary(rs, Result::p99), summary(rs, Result::p999));
+                                + "p999=%s us%n", label, clients, RunSummary.medianRange(rs, Result::commandsPerSecond, 0),
+                        RunSummary.medianRange(rs, Result::p50, 0), RunSummary.medianRange(rs, Result::p99, 0), RunSummary.medianRange(rs, Result::p999, 0));
             }
             cluster.checkAgreement();
         } finally {
@@ -222,29 +221,9 @@ public final class ReplicationBenchmark {
         }
     }
 
-    /** @return {@code median (min–max)}, rounded to whole numbers */
-    private static String summary(List<Result> rs, ToDoubleFunction<Result> f) {
-        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
-        return String.format(Locale.ROOT, "%,.0f (%,.0f–%,.0f)", v[v.length / 2], v[0], v[v.length - 1]);
-    }
 
-    /** @return {@code median (min–max)} with one decimal */
-    private static String summary1(List<Result> rs, ToDoubleFunction<Result> f) {
-        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
-        return String.format(Locale.ROOT, "%,.1f (%,.1f–%,.1f)", v[v.length / 2], v[0], v[v.length - 1]);
-    }
 
-    /** @return {@code median (min–max)} with two decimals */
-    private static String summary2(List<Result> rs, ToDoubleFunction<Result> f) {
-        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
-        return String.format(Locale.ROOT, "%.2f (%.2f–%.2f)", v[v.length / 2], v[0], v[v.length - 1]);
-    }
 
-    /** @return {@code min–max} with two decimals */
-    private static String range(List<Result> rs, ToDoubleFunction<Result> f) {
-        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
-        return String.format(Locale.ROOT, "%.2f–%.2f", v[0], v[v.length - 1]);
-    }
 
     /** @return the 1-minute load average (Linux), -1 if unknown */
     static double loadAverage() {

@@ -1,5 +1,6 @@
 package io.cohort.integration.harness;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.cohort.client.CohortClient;
@@ -7,8 +8,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -86,6 +89,30 @@ public final class AuditClients implements AutoCloseable {
             }
         }
         return busy;
+    }
+
+    /**
+     * Checks the replicas against what the clients saw: every acknowledged command was applied once
+     * when it was answered and is applied exactly once at every replica, and the replicas agree on
+     * their applied index and state hash. Waits first until their log positions agree (they finish
+     * applying what was in flight when the clients stopped).
+     *
+     * @param replicas the live replicas
+     * @return their common {@code appliedIndex@hash}
+     */
+    public String assertAppliedExactlyOnceAt(List<ReplicaProcesses.Slot> replicas) {
+        assertThat(acknowledged.values()).as("each acknowledged command was applied once when answered").containsOnly("1");
+        await().atMost(ReplicaProcesses.WAIT).until(() -> replicas.stream().map(s -> s.status()[5]).distinct().count() == 1);
+        Set<String> hashes = new HashSet<>();
+        for (ReplicaProcesses.Slot s : replicas) {
+            Map<String, Integer> counts = s.dump();
+            assertThat(counts.keySet()).as("acknowledged commands at " + s.name).containsAll(acknowledged.keySet());
+            assertThat(counts.values()).as("applications per command at " + s.name).containsOnly(1);
+            String[] status = s.status();
+            hashes.add(status[3] + "@" + status[4]);
+        }
+        assertThat(hashes).as("appliedIndex@hash at every replica").hasSize(1);
+        return hashes.iterator().next();
     }
 
     /** Stops submitting and closes the clients (a command in flight then fails). */
