@@ -242,7 +242,9 @@ public final class DurableStorage implements ReplicaStorage {
                 groupCommit.submit(batch, appended, held);
                 return;
             }
-            if (groupCommit.failed()) {
+            if (groupCommit.failed() || groupCommit.busy()) {
+                // Nothing new to force, but what was appended before may still be syncing: the
+                // sync in progress reports it when it is on the device.
                 return;
             }
         }

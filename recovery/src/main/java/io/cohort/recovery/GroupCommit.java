@@ -54,6 +54,13 @@ final class GroupCommit {
         syncThread.execute(this::drain);
     }
 
+    /** @return whether a sync is running or waiting to run */
+    boolean busy() {
+        synchronized (lock) {
+            return running || pending != null;
+        }
+    }
+
     /** @return whether a sync failed: nothing after it counts as durable */
     boolean failed() {
         return failed;
