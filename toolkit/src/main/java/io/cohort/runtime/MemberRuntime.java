@@ -967,7 +967,7 @@ public final class MemberRuntime implements TransportListener {
         return stateSender;
     }
 
-    private void donorFailed(GroupMember donorCore, MemberId joiner, Exception e) {
+    private void donorFailed(GroupMember donorCore, MemberId joiner, Throwable e) {
         metrics.stateFailure();
         LOG.error("{}: the state provider failed while sending state to {}; leaving so another member donates",
                 donorCore.self(), joiner, e);
@@ -1022,7 +1022,9 @@ public final class MemberRuntime implements TransportListener {
             metrics.stateBytes(GroupMetrics.Role.DONOR, out.total());
             metrics.stateDuration(GroupMetrics.Role.DONOR, System.nanoTime() - start);
             LOG.info("{}: sent {} bytes of state to {} for view {}", donorCore.self(), out.total(), joiner, viewId);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
+            // A linkage error too (a class missing at run time): the joiner must not wait forever
+            // for a donor whose writer died.
             loop.execute(() -> stateSends.remove(joiner, window));
             donorFailed(donorCore, joiner, e);
         }
