@@ -85,6 +85,10 @@ public final class LogInspector {
      * @return the report
      */
     public static Report inspect(Path directory, long from, long limit) {
+        // Chronicle's start-up banner would end up in the middle of the report.
+        if (System.getProperty("chronicle.announcer.disable") == null) {
+            System.setProperty("chronicle.announcer.disable", "true");
+        }
         StringBuilder out = new StringBuilder();
         if (!Files.isDirectory(directory)) {
             return new Report("no command log at " + directory + "\n", 1);
