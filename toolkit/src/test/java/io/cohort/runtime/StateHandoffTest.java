@@ -6,10 +6,11 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,6 +18,7 @@ import java.util.zip.CRC32;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The joiner's hand-off of state chunks from the protocol thread to the consumer. */
 @Timeout(30)
@@ -70,8 +72,9 @@ class StateHandoffTest {
 
     /**
      * A producer that, like the runtime, stops when offer says the buffer is full and goes on only
-     * when told it drained, against a slow reader: the reader gets every byte in order, and the
-     * buffer never holds more than the high mark plus one chunk, however much passes through.
+     * when told it drained, against a reader that lets the buffer fill up before each time it reads:
+     * the reader gets every byte in order, and the buffer never holds more than the high mark plus
+     * one chunk, however much passes through.
      */
     @Test
     void aProducerThatHonoursTheMarksKeepsTheBufferBounded() throws Exception {
@@ -80,6 +83,8 @@ class StateHandoffTest {
         int chunks = 600; // ~37 MiB through a 512 KiB buffer
         AtomicLong peak = new AtomicLong();
         AtomicInteger pauses = new AtomicInteger();
+        Semaphore paused = new Semaphore(0);
+        AtomicBoolean finished = new AtomicBoolean();
         CRC32 sent = new CRC32();
         Thread producer = new Thread(() -> {
             try {
@@ -90,6 +95,7 @@ class StateHandoffTest {
                     peak.accumulateAndGet(h.buffered(), Math::max);
                     if (!more) {
                         pauses.incrementAndGet();
+                        paused.release();
                         // Reading "resumes" only once the reader took the buffer below the low mark.
                         while (h.buffered() >= LOW) {
                             drained.tryAcquire(10, TimeUnit.MILLISECONDS);
@@ -99,6 +105,9 @@ class StateHandoffTest {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                finished.set(true);
+                paused.release();
             }
         });
         producer.start();
@@ -106,13 +115,19 @@ class StateHandoffTest {
         long total = 0;
         byte[] buf = new byte[10_000];
         int n;
-        int reads = 0;
-        while ((n = h.read(buf, 0, buf.length)) >= 0) {
-            got.update(buf, 0, n);
-            total += n;
-            if (++reads % 64 == 0) {
-                Thread.sleep(1); // a reader slower than the producer
-            }
+        reading:
+        while (true) {
+            // Slower than the producer: read only once it has filled the buffer and paused (or finished),
+            // then take the buffer below the low mark, which lets it go on.
+            paused.acquire();
+            do {
+                n = h.read(buf, 0, buf.length);
+                if (n < 0) {
+                    break reading;
+                }
+                got.update(buf, 0, n);
+                total += n;
+            } while (h.buffered() >= LOW || finished.get());
         }
         producer.join();
         assertThat(total).isEqualTo((long) chunks * CHUNK);
@@ -155,19 +170,18 @@ class StateHandoffTest {
     void anAbortFailsAWaitingReader() throws Exception {
         StateHandoff h = new StateHandoff(HIGH, LOW, () -> { });
         h.offer(chunk(0, 100), false);
-        CountDownLatch waiting = new CountDownLatch(1);
-        CompletableFuture<Throwable> failure = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Throwable> failure = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
             try {
                 h.readNBytes(100);
-                waiting.countDown();
                 h.read(); // waits for more
-                return null;
+                failure.complete(null);
             } catch (IOException e) {
-                return e;
+                failure.complete(e);
             }
         });
-        waiting.await();
-        Thread.sleep(50);
+        reader.start();
+        awaitBlocked(reader);
         assertThat(failure).isNotDone();
         assertThat(h.abort("a new view")).isTrue();
         assertThat(failure.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class).hasMessageContaining("a new view");
@@ -232,9 +246,15 @@ class StateHandoffTest {
             }
         });
         reader.start();
-        Thread.sleep(50);
+        awaitBlocked(reader);
         reader.interrupt();
         reader.join(5000);
         assertThat(failure.get()).isInstanceOf(InterruptedIOException.class);
+    }
+
+    /** Waits until {@code t} is parked waiting for more of the state. */
+    private static void awaitBlocked(Thread t) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> t.getState() == Thread.State.WAITING
+                || t.getState() == Thread.State.TIMED_WAITING);
     }
 }
