@@ -112,6 +112,8 @@ final class CatchUpStream {
         private final CatchUpKind kind;
         private long snapshotBytes;
         private boolean ended;
+        /** The last log sequence the donor announced at the end (-1 until read). */
+        private long lastSequence = -1;
 
         Reader(InputStream source) throws IOException {
             this.counted = new CountingInputStream(source);
@@ -205,8 +207,6 @@ final class CatchUpStream {
             }
             return new LogRecord(sequence, viewId, sender, incarnation, payload);
         }
-
-        private long lastSequence = -1;
 
         /** Checks that the stream ended where the donor said, at {@code reached}. */
         void expectEnd(long reached) throws IOException {

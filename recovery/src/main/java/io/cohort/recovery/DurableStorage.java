@@ -10,6 +10,7 @@ import io.cohort.recovery.checkpoint.Checkpoint;
 import io.cohort.recovery.checkpoint.CheckpointManifest;
 import io.cohort.recovery.checkpoint.CheckpointMetadata;
 import io.cohort.recovery.checkpoint.CheckpointStore;
+import io.cohort.recovery.fs.DurableFiles;
 import io.cohort.recovery.log.CommandLog;
 import io.cohort.recovery.log.LogReader;
 import io.cohort.recovery.log.LogRecord;
@@ -22,6 +23,8 @@ import io.cohort.replication.storage.ReplicaStorage;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Tags;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -36,8 +39,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A replica's durable state: a Chronicle Queue command log, checkpoints, and the last view, under

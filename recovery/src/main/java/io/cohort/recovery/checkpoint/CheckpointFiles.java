@@ -4,13 +4,11 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-
+import io.cohort.recovery.fs.DurableFiles;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.NavigableMap;
 import java.util.Optional;
@@ -37,13 +35,6 @@ final class CheckpointFiles {
 
     private static final Pattern DATA = Pattern.compile("checkpoint-(\\d{20})\\.data");
     private static final Pattern MANIFEST = Pattern.compile("checkpoint-(\\d{20})\\.json");
-
-    /**
-     * Some platforms (Windows) refuse to open a directory as a file channel, so a directory cannot
-     * be fsynced there; everywhere else a failure to sync it is a real I/O error and is reported.
-     */
-    private static final boolean DIRECTORY_SYNC_REFUSED =
-            System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
 
     /**
      * Strict on everything that would let a damaged manifest slip through half-read (missing or null
@@ -120,15 +111,7 @@ final class CheckpointFiles {
      * @throws IOException if the sync fails on a platform that supports it
      */
     static void syncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            if (!DIRECTORY_SYNC_REFUSED) {
-                throw e;
-            }
-            // Windows cannot open a directory as a channel; NTFS journals renames itself, so there
-            // is nothing more we can do and nothing is lost by going on.
-        }
+        DurableFiles.syncDirectory(directory);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.cohort.recovery.log;
 
+import io.cohort.recovery.fs.DurableFiles;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -384,7 +385,7 @@ public final class CommandLog implements AutoCloseable {
                 }
             }
             log.sync();
-            forceDirectory(dir.getParent());
+            DurableFiles.syncDirectory(dir.getParent());
         } catch (RuntimeException e) {
             log.close();
             throw new IOException("cannot rewrite the valid prefix of command log " + dir + " from " + quarantine, e);
@@ -644,7 +645,7 @@ public final class CommandLog implements AutoCloseable {
                 }
                 if (metadata) {
                     force(directory.resolve(METADATA_FILE));
-                    forceDirectory(directory);
+                    DurableFiles.syncDirectory(directory);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot sync command log " + directory, e);
@@ -963,17 +964,6 @@ public final class CommandLog implements AutoCloseable {
         }
     }
 
-    /** Makes a directory's entries durable; not every platform can open a directory, which is fine there. */
-    private static void forceDirectory(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            LOG.debug("Cannot sync directory {}: {}", dir, e.toString());
-        }
-    }
 
     private static void closeQuietly(AutoCloseable c) {
         if (c == null) {

@@ -16,9 +16,9 @@ class KeyValueStoreTest {
     private long time = 1_000_000;
     private long index;
 
-    private String cmd(String... args) {
-        index++;
-        CommandContext ctx = new CommandContext() {
+    /** The facts the log gives a command: here only the time matters. */
+    private static CommandContext at(long time, long index) {
+        return new CommandContext() {
             @Override
             public long index() {
                 return index;
@@ -39,7 +39,10 @@ class KeyValueStoreTest {
                 return MemberId.of("a", 1);
             }
         };
-        return new String(store.apply(ctx, KvCommand.of(args).encode()), StandardCharsets.UTF_8);
+    }
+
+    private String cmd(String... args) {
+        return new String(store.apply(at(time, ++index), KvCommand.of(args).encode()), StandardCharsets.UTF_8);
     }
 
     private String query(String... args) {
@@ -130,27 +133,8 @@ class KeyValueStoreTest {
         assertThat(cmd("GET")).isEqualTo("-ERR wrong number of arguments for 'get' command\r\n");
         assertThat(cmd("FOO", "a", "b")).isEqualTo("-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n");
         assertThat(query("SET", "k", "v")).startsWith("-ERR 'set' changes the data");
-        assertThat(new String(store.apply(new CommandContext() {
-            @Override
-            public long index() {
-                return 1;
-            }
-
-            @Override
-            public long viewId() {
-                return 1;
-            }
-
-            @Override
-            public long logicalTimeMillis() {
-                return time;
-            }
-
-            @Override
-            public MemberId origin() {
-                return MemberId.of("a", 1);
-            }
-        }, new byte[] {1, 2}), StandardCharsets.UTF_8)).startsWith("-ERR malformed command");
+        assertThat(new String(store.apply(at(time, ++index), new byte[] {1, 2}), StandardCharsets.UTF_8))
+                .startsWith("-ERR malformed command");
         assertThat(query("DBSIZE")).isEqualTo(":0\r\n");
     }
 

@@ -779,7 +779,7 @@ public final class ReplicaCore {
         ClientResponse response = new ClientResponse(key.clientId(), key.sequence(), result.status(), viewId(),
                 result.payload());
         boolean revealsState = result.status() == ResponseStatus.OK || result.status() == ResponseStatus.APPLICATION_ERROR;
-        if (!revealsState) {
+        if (!revealsState || !durability.enabled()) {
             sink.accept(response);
             return;
         }
@@ -795,7 +795,7 @@ public final class ReplicaCore {
         observer.readAnswered(r.request().consistency());
         ClientResponse response = new ClientResponse(r.request().clientId(), r.request().sequence(), answer.status(),
                 viewId(), answer.payload());
-        if (r.request().consistency() == ReadConsistency.STALE) {
+        if (r.request().consistency() == ReadConsistency.STALE || !durability.enabled()) {
             r.sink().accept(response);
             return;
         }
