@@ -13,7 +13,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -23,96 +22,66 @@ import java.util.TreeSet;
  * recording of everything it does into the run's {@link History}. It plays the role the real
  * runtime plays: it carries out the core's effects.
  */
-final class SimNode implements SimHost {
+final class SimNode extends GroupHost {
 
     /** Small chunks, so that even small states are streamed in several pieces. */
     static final int STATE_CHUNK_BYTES = 48;
 
-    private final String name;
     private final Simulation sim;
-    private final ProtocolConfig config;
     private final History history;
 
-    private long incarnation;
-    private GroupMember core;
-    private boolean up;
     private final TreeSet<String> appState = new TreeSet<>();
     private final ByteArrayOutputStream incomingState = new ByteArrayOutputStream();
     private final Map<Long, String> localIds = new HashMap<>();
-    private final SimFailureDetector detector = new SimFailureDetector();
     private long sendCounter;
     /** A state transfer just completed: the next view installation is the joiner's first. */
     private boolean stateCompleted;
 
     SimNode(String name, Simulation sim, ProtocolConfig config, History history) {
-        this.name = name;
+        super(name, sim.events(), config);
         this.sim = sim;
-        this.config = config;
         this.history = history;
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public boolean up() {
-        return up;
-    }
-
     GroupMember core() {
-        return core;
-    }
-
-    @Override
-    public MemberId id() {
-        return core == null ? null : core.self();
+        return member();
     }
 
     // ------------------------------------------------------------------ lifecycle
 
     void bootstrap(View initial) {
-        startIncarnation();
-        core.bootstrap(initial);
+        startIncarnation().bootstrap(initial);
         pump();
     }
 
     /** Starts the next incarnation of this host and asks to join. */
     void startAndJoin() {
-        startIncarnation();
-        core.join();
+        startIncarnation().join();
         pump();
     }
 
-    private void startIncarnation() {
-        incarnation++;
-        core = new GroupMember(MemberId.of(name, incarnation), config);
-        up = true;
+    @Override
+    protected void onNewIncarnation(MemberId self) {
         appState.clear();
         incomingState.reset();
         localIds.clear();
-        detector.reset();
         sendCounter = 0;
         stateCompleted = false;
-        long myIncarnation = incarnation;
-        sim.events().after(SimFailureDetector.HEARTBEAT_MILLIS, () -> heartbeatTick(myIncarnation));
     }
 
     void crash() {
-        if (!up) {
-            return;
+        if (stop()) {
+            history.record(new HistoryEvent.Crashed(member().self()));
         }
-        up = false;
-        history.record(new HistoryEvent.Crashed(core.self()));
     }
 
     void leave() {
-        core.leave();
+        member().leave();
         pump();
     }
 
     void multicast(DeliveryOrder order) {
+        GroupMember core = member();
         String id = core.self() + ":" + (++sendCounter);
         history.record(new HistoryEvent.MulticastRequested(core.self(), id, order));
         long localId = core.multicast(order, id.getBytes(StandardCharsets.UTF_8));
@@ -120,69 +89,22 @@ final class SimNode implements SimHost {
         pump();
     }
 
-    // ------------------------------------------------------------------ inputs
-
-    /** A frame reaches whichever incarnation runs on this host now; its core checks the address. */
-    @Override
-    public void receiveFrame(byte[] bytes) {
-        if (!up || terminal()) {
-            return;
-        }
-        core.receive(bytes);
-        pump();
-    }
-
-    @Override
-    public void receiveHeartbeat(MemberId from) {
-        if (up) {
-            detector.heardFrom(from, sim.events().now());
-        }
-    }
-
-    private void heartbeatTick(long forIncarnation) {
-        if (!up || forIncarnation != incarnation || terminal()) {
-            return;
-        }
-        if (detector.tick(core, sim.events().now(), m -> sim.sendHeartbeat(this, m))) {
-            pump();
-        }
-        sim.events().after(SimFailureDetector.HEARTBEAT_MILLIS, () -> heartbeatTick(forIncarnation));
-    }
-
-    private void timer(long forIncarnation, io.cohort.protocol.TimerKind kind) {
-        if (!up || forIncarnation != incarnation || terminal()) {
-            return;
-        }
-        core.timerFired(kind);
-        pump();
-    }
-
-    boolean terminal() {
-        return core.status() == GroupMember.Status.EXCLUDED || core.status() == GroupMember.Status.LEFT;
-    }
-
     // ------------------------------------------------------------------ effects
 
-    /** Carries out the core's effects, in order, until it has nothing more to say. */
-    private void pump() {
-        List<Effect> effects = core.takeEffects();
-        while (!effects.isEmpty()) {
-            for (Effect e : effects) {
-                apply(e);
-            }
-            effects = core.takeEffects();
-        }
+    @Override
+    protected void sendHeartbeat(MemberId to) {
+        sim.sendHeartbeat(this, to);
     }
 
-    private void apply(Effect e) {
-        MemberId me = core.self();
+    @Override
+    protected void carryOut(Effect e) {
+        MemberId me = member().self();
         if (e instanceof Effect.Send s) {
             sim.sendFrame(this, s.to(), s.frame());
         } else if (e instanceof Effect.SendToSeeds s) {
             sim.sendToSeeds(this, s.frame());
         } else if (e instanceof Effect.SetTimer t) {
-            long inc = incarnation;
-            sim.events().after(t.delayMillis(), () -> timer(inc, t.timer()));
+            setTimer(t);
         } else if (e instanceof Effect.Deliver d) {
             String id = new String(d.payload(), StandardCharsets.UTF_8);
             appState.add(id);
@@ -222,7 +144,7 @@ final class SimNode implements SimHost {
             int len = Math.min(STATE_CHUNK_BYTES, state.length - offset);
             byte[] chunk = Arrays.copyOfRange(state, offset, offset + len);
             offset += len;
-            core.sendStateChunk(joiner, viewId, chunk, offset >= state.length);
+            member().sendStateChunk(joiner, viewId, chunk, offset >= state.length);
         } while (offset < state.length);
     }
 

@@ -8,7 +8,7 @@ import io.cohort.api.View;
 import io.cohort.protocol.Effect;
 import io.cohort.protocol.GroupMember;
 import io.cohort.protocol.ProtocolConfig;
-import io.cohort.protocol.TimerKind;
+import io.cohort.simulation.GroupHost;
 import io.cohort.replication.ReplicationMode;
 import io.cohort.replication.core.Entry;
 import io.cohort.replication.core.EntryCodec;
@@ -19,8 +19,6 @@ import io.cohort.replication.core.ReplicaSettings;
 import io.cohort.replication.wire.ClientRequest;
 import io.cohort.replication.wire.ClientResponse;
 import io.cohort.runtime.ChunkingOutputStream;
-import io.cohort.simulation.SimFailureDetector;
-import io.cohort.simulation.SimHost;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -28,9 +26,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -40,7 +36,7 @@ import java.util.function.Consumer;
  * in small chunks, and the recording of what the replica applies and answers. It plays the part
  * the real runtime plays: it carries out the protocol core's effects and feeds the replica core.
  */
-final class ReplicaNode implements SimHost {
+final class ReplicaNode extends GroupHost {
 
     /** Small chunks, so that every snapshot travels in several pieces. */
     static final int STATE_CHUNK_BYTES = 64;
@@ -54,21 +50,15 @@ final class ReplicaNode implements SimHost {
     private record Key(long clientId, long sequence) {
     }
 
-    private final String name;
     private final ReplicaSimulation sim;
-    private final ProtocolConfig config;
     private final ReplicaSettings settings;
     /** This host's clock runs a little ahead of simulated time: entries carry different clocks. */
     private final long clockSkew;
 
-    private long incarnation;
-    private GroupMember group;
     private ReplicaCore replica;
     private StateMachine machine;
-    private boolean up;
     /** Leaving because the core found this replica diverged: comes straight back as the next incarnation. */
     private boolean rejoining;
-    private final SimFailureDetector detector = new SimFailureDetector();
     private final ByteArrayOutputStream incomingState = new ByteArrayOutputStream();
     private final Set<Long> openRounds = new HashSet<>();
     /** Applied index of the last apply seen: an apply that does not move it was a failed execution. */
@@ -79,105 +69,76 @@ final class ReplicaNode implements SimHost {
     private final Set<String> brokenInvariants = new HashSet<>();
 
     ReplicaNode(String name, ReplicaSimulation sim, ProtocolConfig config, ReplicaSettings settings, long clockSkew) {
-        this.name = name;
+        super(name, sim.events(), config);
         this.sim = sim;
-        this.config = config;
         this.settings = settings;
         this.clockSkew = clockSkew;
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public boolean up() {
-        return up;
-    }
-
     GroupMember group() {
-        return group;
+        return member();
     }
 
     ReplicaCore replica() {
         return replica;
     }
 
-    @Override
-    public MemberId id() {
-        return group == null ? null : group.self();
-    }
-
-    boolean terminal() {
-        return group.status() == GroupMember.Status.EXCLUDED || group.status() == GroupMember.Status.LEFT;
-    }
-
     /** @return in a view with its state in place, not leaving: a replica that serves */
     boolean serving() {
-        return up && group.status() == GroupMember.Status.MEMBER && group.hasState() && replica.view() != null;
+        return up() && member().status() == GroupMember.Status.MEMBER && member().hasState() && replica.view() != null;
     }
 
     // ------------------------------------------------------------------ lifecycle
 
     void bootstrap(View initial) {
-        startIncarnation();
-        sim.record(new ReplicaEvent.StateInPlace(group.self(), null, 0));
-        group.bootstrap(initial);
+        GroupMember core = startIncarnation();
+        sim.record(new ReplicaEvent.StateInPlace(core.self(), null, 0));
+        core.bootstrap(initial);
         pump();
     }
 
     /** Starts the next incarnation of this host, with a fresh state machine, and asks to join. */
     void startAndJoin() {
-        startIncarnation();
-        group.join();
+        startIncarnation().join();
         pump();
     }
 
-    private void startIncarnation() {
-        incarnation++;
-        MemberId self = MemberId.of(name, incarnation);
-        group = new GroupMember(self, config);
+    @Override
+    protected void onNewIncarnation(MemberId self) {
         machine = sim.workload().machines().get();
         RequestExecutor executor = sim.scenario().config().mode() == ReplicationMode.ACTIVE ? null
                 : sim.workload().executors().apply(machine);
-        replica = new ReplicaCore(sim.scenario().config().mode(), machine, executor, settings, new Output(group),
+        replica = new ReplicaCore(sim.scenario().config().mode(), machine, executor, settings, new Output(member()),
                 new Observer(self));
         replica.onIncarnation(self);
-        up = true;
         rejoining = false;
-        detector.reset();
         incomingState.reset();
         openRounds.clear();
         lastIndex = 0;
         delivering = null;
         speculative.clear();
         brokenInvariants.clear();
-        long mine = incarnation;
-        sim.events().after(SimFailureDetector.HEARTBEAT_MILLIS, () -> heartbeatTick(mine));
     }
 
     /** The process dies: nothing it held survives, and nobody waiting on it hears back. */
     void crash() {
-        if (!up) {
-            return;
+        if (stop()) {
+            sim.record(new ReplicaEvent.Stopped(member().self(), "crashed"));
         }
-        up = false;
-        sim.record(new ReplicaEvent.Stopped(group.self(), "crashed"));
     }
 
     void leave() {
-        group.leave();
+        member().leave();
         pump();
     }
 
     private void rejoin(long forIncarnation) {
-        if (!up || forIncarnation != incarnation || group.status() != GroupMember.Status.MEMBER) {
+        if (!up() || forIncarnation != incarnation() || member().status() != GroupMember.Status.MEMBER) {
             rejoining = false;
             return;
         }
-        sim.record(new ReplicaEvent.Fault("rejoin", group.self() + " leaves to rejoin with a fresh state"));
-        group.leave();
+        sim.record(new ReplicaEvent.Fault("rejoin", member().self() + " leaves to rejoin with a fresh state"));
+        member().leave();
         pump();
     }
 
@@ -189,65 +150,35 @@ final class ReplicaNode implements SimHost {
      * @param reply carries the response back (called at most once, perhaps much later)
      */
     void command(ClientRequest request, Consumer<Answer> reply) {
-        if (!up) {
+        if (!up()) {
             return;
         }
         ReplicaCore r = replica;
-        MemberId self = group.self();
+        MemberId self = member().self();
         r.submit(request, response -> reply.accept(new Answer(response, self, r.state().appliedIndex())));
         pump();
     }
 
     /** A client query reaches this host. */
     void query(ClientRequest request, Consumer<Answer> reply) {
-        if (!up) {
+        if (!up()) {
             return;
         }
         ReplicaCore r = replica;
-        MemberId self = group.self();
+        MemberId self = member().self();
         r.query(request, response -> reply.accept(new Answer(response, self, r.state().appliedIndex())));
         pump();
     }
 
     // ------------------------------------------------------------------ network and timers
 
-    /** A frame reaches whichever incarnation runs on this host now; its core checks the address. */
     @Override
-    public void receiveFrame(byte[] bytes) {
-        if (!up || terminal()) {
-            return;
-        }
-        group.receive(bytes);
-        pump();
-    }
-
-    @Override
-    public void receiveHeartbeat(MemberId from) {
-        if (up) {
-            detector.heardFrom(from, sim.events().now());
-        }
-    }
-
-    private void heartbeatTick(long forIncarnation) {
-        if (!up || forIncarnation != incarnation || terminal()) {
-            return;
-        }
-        if (detector.tick(group, sim.events().now(), m -> sim.sendHeartbeat(this, m))) {
-            pump();
-        }
-        sim.events().after(SimFailureDetector.HEARTBEAT_MILLIS, () -> heartbeatTick(forIncarnation));
-    }
-
-    private void timer(long forIncarnation, TimerKind kind) {
-        if (!up || forIncarnation != incarnation || terminal()) {
-            return;
-        }
-        group.timerFired(kind);
-        pump();
+    protected void sendHeartbeat(MemberId to) {
+        sim.sendHeartbeat(this, to);
     }
 
     private void roundTimedOut(long forIncarnation, long token) {
-        if (up && forIncarnation == incarnation && openRounds.remove(token)) {
+        if (up() && forIncarnation == incarnation() && openRounds.remove(token)) {
             replica.onViewNotConfirmed(token);
             pump();
         }
@@ -255,28 +186,15 @@ final class ReplicaNode implements SimHost {
 
     // ------------------------------------------------------------------ effects
 
-    /** Carries out the core's effects, in order, until it has nothing more to say. */
-    private void pump() {
-        GroupMember g = group;
-        List<Effect> effects = new ArrayList<>(g.takeEffects());
-        while (!effects.isEmpty()) {
-            for (int i = 0; i < effects.size(); i++) {
-                Effect e = effects.get(i);
-                apply(e);
-            }
-            effects = new ArrayList<>(g.takeEffects());
-        }
-    }
-
-    private void apply(Effect e) {
-        MemberId self = group.self();
+    @Override
+    protected void carryOut(Effect e) {
+        MemberId self = member().self();
         if (e instanceof Effect.Send s) {
             sim.sendFrame(this, s.to(), s.frame());
         } else if (e instanceof Effect.SendToSeeds s) {
             sim.sendToSeeds(this, s.frame());
         } else if (e instanceof Effect.SetTimer t) {
-            long inc = incarnation;
-            sim.events().after(t.delayMillis(), () -> timer(inc, t.timer()));
+            setTimer(t);
         } else if (e instanceof Effect.Deliver d) {
             deliver(d);
         } else if (e instanceof Effect.ViewInstalled v) {
@@ -302,9 +220,9 @@ final class ReplicaNode implements SimHost {
         } else if (e instanceof Effect.Left) {
             exit(rejoining ? "left to rejoin" : "left");
             if (rejoining) {
-                long inc = incarnation;
+                long inc = incarnation();
                 sim.events().after(1, () -> {
-                    if (up && inc == incarnation) {
+                    if (up() && inc == incarnation()) {
                         sim.rejoined();
                         startAndJoin();
                     }
@@ -329,25 +247,25 @@ final class ReplicaNode implements SimHost {
         } finally {
             delivering = null;
         }
-        if (key != null && d.sender().equals(group.self()) && speculative.remove(key)) {
-            sim.record(new ReplicaEvent.Confirmed(group.self(), key.clientId(), key.sequence()));
+        if (key != null && d.sender().equals(member().self()) && speculative.remove(key)) {
+            sim.record(new ReplicaEvent.Confirmed(member().self(), key.clientId(), key.sequence()));
         }
     }
 
     private void exit(String reason) {
         replica.onExit();
-        sim.record(new ReplicaEvent.Stopped(group.self(), reason));
+        sim.record(new ReplicaEvent.Stopped(member().self(), reason));
     }
 
     /** Donor: the snapshot, preceded by who wrote it, streamed in small chunks as it is written. */
     private void streamState(MemberId joiner, long viewId) {
-        GroupMember g = group;
+        GroupMember g = member();
         ChunkingOutputStream chunks = new ChunkingOutputStream(STATE_CHUNK_BYTES,
                 (bytes, last) -> g.sendStateChunk(joiner, viewId, bytes, last));
         try {
             DataOutputStream out = new DataOutputStream(chunks);
-            out.writeUTF(name);
-            out.writeLong(incarnation);
+            out.writeUTF(name());
+            out.writeLong(incarnation());
             replica.writeSnapshot(out);
             out.flush();
             chunks.finish();
@@ -373,9 +291,9 @@ final class ReplicaNode implements SimHost {
             MemberId donor = MemberId.of(in.readUTF(), in.readLong());
             replica.readSnapshot(in);
             lastIndex = replica.state().appliedIndex();
-            sim.record(new ReplicaEvent.StateInPlace(group.self(), donor, lastIndex));
+            sim.record(new ReplicaEvent.StateInPlace(member().self(), donor, lastIndex));
         } catch (IOException e) {
-            throw new UncheckedIOException(group.self() + " could not restore the snapshot it received", e);
+            throw new UncheckedIOException(member().self() + " could not restore the snapshot it received", e);
         }
         incomingState.reset();
     }
@@ -392,7 +310,7 @@ final class ReplicaNode implements SimHost {
 
     /** Checks the invariants on this replica's state as it ends the run. */
     void checkInvariantsAtEnd() {
-        checkInvariants(group.self(), "at the end of the run");
+        checkInvariants(member().self(), "at the end of the run");
     }
 
     // ------------------------------------------------------------------ what the replica core sees
@@ -407,45 +325,45 @@ final class ReplicaNode implements SimHost {
 
         @Override
         public void multicast(DeliveryOrder order, byte[] payload) {
-            if (g == group) {
+            if (g == member()) {
                 g.multicast(order, payload);
             }
         }
 
         @Override
         public void confirmView(long token) {
-            if (g != group) {
+            if (g != member()) {
                 return;
             }
             openRounds.add(token);
             g.confirmView(token);
-            long inc = incarnation;
+            long inc = incarnation();
             sim.events().after(READ_TIMEOUT_MILLIS, () -> roundTimedOut(inc, token));
         }
 
         @Override
         public void resync(String reason) {
-            if (g != group) {
+            if (g != member()) {
                 return;
             }
             sim.record(new ReplicaEvent.Fault("resync", g.self() + ": " + reason));
             if (!rejoining) {
                 rejoining = true;
-                long inc = incarnation;
+                long inc = incarnation();
                 sim.events().after(0, () -> rejoin(inc));
             }
         }
 
         @Override
         public void divergent(long index, long ownHash, long agreedHash) {
-            if (g != group) {
+            if (g != member()) {
                 return;
             }
             sim.record(new ReplicaEvent.Divergent(g.self(), index, ownHash, agreedHash));
             sim.diverged();
             if (sim.scenario().config().rejoinOnDivergence() && !rejoining) {
                 rejoining = true;
-                long inc = incarnation;
+                long inc = incarnation();
                 sim.events().after(0, () -> rejoin(inc));
             }
         }
