@@ -117,7 +117,28 @@ public final class ConfigLoader {
         Objects.requireNonNull(file, "file");
         Map<String, Setting> settings = readFile(file);
         applyOverrides(settings, env, sysProps);
-        return build(settings, file);
+        return build(settings, file.toString());
+    }
+
+    /**
+     * Builds a configuration from an object already parsed, such as one section of a larger file that
+     * also configures other things, then applies the given environment variables and system
+     * properties over it.
+     *
+     * @param section  an object whose keys are the {@link CohortConfig#keys()}; null or empty sets nothing
+     * @param source   where the object came from, for error messages (such as {@code "section group of kv.yaml"})
+     * @param env      environment variables, such as {@link System#getenv()}
+     * @param sysProps system properties, such as {@link System#getProperties()}
+     * @return the configuration
+     * @throws ConfigException if the object holds an unknown key, or any value is missing, of the wrong
+     *                         type or breaks a rule
+     */
+    public static CohortConfig fromTree(JsonNode section, String source, Map<String, String> env,
+                                        Properties sysProps) {
+        Objects.requireNonNull(source, "source");
+        Map<String, Setting> settings = settingsFrom(section, source, "Configuration " + source);
+        applyOverrides(settings, env, sysProps);
+        return build(settings, source);
     }
 
     /**
@@ -206,20 +227,25 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(null, "Cannot parse configuration file " + file + ": " + e.getMessage(), e);
         }
+        return settingsFrom(root, file.toString(), "Configuration file " + file);
+    }
+
+    /** The settings an already parsed object holds, each remembered with where it came from. */
+    private static Map<String, Setting> settingsFrom(JsonNode root, String source, String described) {
         Map<String, Setting> settings = new LinkedHashMap<>();
         if (root == null || root.isMissingNode() || root.isNull()) {
             return settings; // an empty file sets nothing
         }
         if (!root.isObject()) {
-            throw new ConfigException(null, "Configuration file " + file + " must hold an object of keys ("
+            throw new ConfigException(null, described + " must hold an object of keys ("
                     + String.join(", ", CohortConfig.keys()) + "), found " + describe(root));
         }
         for (Map.Entry<String, JsonNode> field : root.properties()) {
             if (!SETTERS.containsKey(field.getKey())) {
-                throw unknownKey(field.getKey(), file);
+                throw unknownKey(field.getKey(), source);
             }
             if (!field.getValue().isNull()) { // an explicit null means "use the default"
-                settings.put(field.getKey(), new Setting(field.getValue(), file.toString()));
+                settings.put(field.getKey(), new Setting(field.getValue(), source));
             }
         }
         return settings;
@@ -253,11 +279,11 @@ public final class ConfigLoader {
         return e.getOriginalMessage().strip();
     }
 
-    private static ConfigException unknownKey(String key, Path file) {
+    private static ConfigException unknownKey(String key, String source) {
         String nearest = nearestKey(key);
         String hint = nearest != null ? "did you mean \"" + nearest + "\"?"
                 : "the known keys are " + String.join(", ", CohortConfig.keys());
-        return new ConfigException(key, "Unknown key \"" + key + "\" in " + file + "; " + hint);
+        return new ConfigException(key, "Unknown key \"" + key + "\" in " + source + "; " + hint);
     }
 
     /** The known key closest to a misspelt one, or null if none is close enough to be a plausible typo. */
@@ -319,7 +345,7 @@ public final class ConfigLoader {
 
     // ---- converting ----
 
-    private static CohortConfig build(Map<String, Setting> settings, Path file) {
+    private static CohortConfig build(Map<String, Setting> settings, String where) {
         Builder builder = CohortConfig.builder(null, null);
         for (Map.Entry<String, Setting> entry : settings.entrySet()) {
             try {
@@ -332,7 +358,7 @@ public final class ConfigLoader {
             return builder.build();
         } catch (ConfigException e) {
             Setting setting = e.key() == null ? null : settings.get(e.key());
-            throw setting != null ? from(setting.source(), e) : notSet(e, file);
+            throw setting != null ? from(setting.source(), e) : notSet(e, where);
         }
     }
 
@@ -341,12 +367,12 @@ public final class ConfigLoader {
     }
 
     /** The rule broken is a required key left out, or a default that does not fit the other values. */
-    private static ConfigException notSet(ConfigException e, Path file) {
+    private static ConfigException notSet(ConfigException e, String where) {
         if (e.key() == null) {
             return e;
         }
         return new ConfigException(e.key(), "Invalid configuration: " + e.getMessage() + " [" + e.key()
-                + " is not set; set it " + (file != null ? "in " + file + ", " : "") + "with environment variable "
+                + " is not set; set it " + (where != null ? "in " + where + ", " : "") + "with environment variable "
                 + envVarName(e.key()) + " or with system property " + systemPropertyName(e.key()) + "]");
     }
 

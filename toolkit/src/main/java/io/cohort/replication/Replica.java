@@ -92,6 +92,7 @@ public final class Replica implements AutoCloseable {
     private volatile String role = "none";
     private volatile long appliedIndex;
     private volatile long logSequence;
+    private volatile long groupLogSequence;
 
     private Replica(Builder b) {
         this.config = b.config;
@@ -376,6 +377,16 @@ public final class Replica implements AutoCloseable {
         return logSequence;
     }
 
+    /**
+     * @return the highest log sequence any member of the view has reported holding (as of the last
+     *         event on the apply thread); {@code groupLogSequence() - logSequence()} is how far this
+     *         replica trails. Members report only at durability LOG and SYNC; otherwise this equals
+     *         {@link #logSequence()}.
+     */
+    public long groupLogSequence() {
+        return groupLogSequence;
+    }
+
     /** @return commands applied so far (as of the last event on the apply thread) */
     public long appliedIndex() {
         return appliedIndex;
@@ -411,6 +422,7 @@ public final class Replica implements AutoCloseable {
         role = core.role();
         appliedIndex = core.state().appliedIndex();
         logSequence = core.logSequence();
+        groupLogSequence = core.groupLogSequence();
     }
 
     // =====================================================================================
@@ -464,6 +476,7 @@ public final class Replica implements AutoCloseable {
             }
             appliedIndex = core.state().appliedIndex();
             logSequence = core.logSequence();
+            groupLogSequence = core.groupLogSequence();
         }
 
         @Override

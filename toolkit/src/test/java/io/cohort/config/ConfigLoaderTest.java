@@ -3,6 +3,7 @@ package io.cohort.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.cohort.config.CohortConfig.HostPort;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -391,5 +392,29 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.fromOverrides(env, props).bindPort()).isEqualTo(7605);
         assertThat(ConfigLoader.unknownOverrides(env, props))
                 .containsExactly("COHORT_BIND_PROT", "COHORT_HOME", "cohort.bindProt");
+    }
+
+    @Test
+    void aSectionOfALargerFileIsReadLikeAFileAndNamedInErrors() throws IOException {
+        var mapper = new JsonMapper();
+        var section = mapper.readTree("{\"clusterName\":\"kv\",\"memberName\":\"kv1\",\"bindPort\":7601}");
+        Properties props = new Properties();
+        props.setProperty("cohort.bindPort", "7700");
+        CohortConfig config = ConfigLoader.fromTree(section, "section group of kv.yaml", Map.of(), props);
+        assertThat(config.memberName()).isEqualTo("kv1");
+        assertThat(config.bindPort()).as("system properties override the section").isEqualTo(7700);
+
+        assertThatThrownBy(() -> ConfigLoader.fromTree(mapper.readTree("{\"clusterName\":\"kv\",\"memberNme\":\"x\"}"),
+                "section group of kv.yaml", Map.of(), new Properties()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Unknown key \"memberNme\" in section group of kv.yaml")
+                .hasMessageContaining("did you mean \"memberName\"?");
+        assertThatThrownBy(() -> ConfigLoader.fromTree(mapper.readTree("{\"clusterName\":\"kv\"}"),
+                "section group of kv.yaml", Map.of(), new Properties()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("in section group of kv.yaml");
+        assertThatThrownBy(() -> ConfigLoader.fromTree(mapper.readTree("[1]"), "section group of kv.yaml", Map.of(),
+                new Properties()))
+                .hasMessageStartingWith("Configuration section group of kv.yaml must hold an object of keys");
     }
 }

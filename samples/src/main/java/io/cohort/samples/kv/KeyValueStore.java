@@ -37,6 +37,16 @@ public final class KeyValueStore implements StateMachine {
     public static final Set<String> READ_ONLY = Set.of("GET", "MGET", "EXISTS", "STRLEN", "TTL", "PTTL", "KEYS",
             "DBSIZE");
 
+    /** The commands that change the data: applied through the replicated log. */
+    public static final Set<String> WRITES = Set.of("SET", "GETSET", "SETNX", "DEL", "INCR", "INCRBY", "DECR",
+            "DECRBY", "APPEND", "MSET", "FLUSHDB", "EXPIRE", "PEXPIRE", "PERSIST", KeyValueStore.TICK);
+
+    /**
+     * A no-op command whose only effect is to move logical time on, so that keys expire while no
+     * client writes: a replica submits it when a key is due ({@link #nextExpiryMillis()}).
+     */
+    public static final String TICK = "COHORT.TICK";
+
     private record Item(byte[] value, long expiresAt) {
     }
 
@@ -70,18 +80,34 @@ public final class KeyValueStore implements StateMachine {
     private final NavigableSet<Due> expiries = new TreeSet<>();
     /** The logical time of the last command applied. */
     private long now;
+    /** {@link #now} and the earliest expiry, published for other threads after each change. */
+    private volatile long publishedNow;
+    private volatile long publishedNextExpiry = Long.MAX_VALUE;
+    private volatile int publishedKeys;
+    private volatile int publishedVolatileKeys;
 
     @Override
     public byte[] apply(CommandContext context, byte[] command) {
         now = Math.max(now, context.logicalTimeMillis());
         expireDue();
-        KvCommand c;
         try {
-            c = KvCommand.decode(command);
-        } catch (IllegalArgumentException e) {
-            return Resp.error("ERR malformed command: " + e.getMessage());
+            KvCommand c;
+            try {
+                c = KvCommand.decode(command);
+            } catch (IllegalArgumentException e) {
+                return Resp.error("ERR malformed command: " + e.getMessage());
+            }
+            return TICK.equals(c.name()) ? (arity(c, 1) ? Resp.OK : wrongArity(c)) : execute(c);
+        } finally {
+            publish();
         }
-        return execute(c);
+    }
+
+    private void publish() {
+        publishedNow = now;
+        publishedNextExpiry = expiries.isEmpty() ? Long.MAX_VALUE : expiries.first().at();
+        publishedKeys = items.size();
+        publishedVolatileKeys = expiries.size();
     }
 
     @Override
@@ -98,9 +124,27 @@ public final class KeyValueStore implements StateMachine {
         return execute(c);
     }
 
-    /** @return the logical time of the last command applied */
+    /** @return the logical time of the last command applied (any thread) */
     public long logicalNow() {
-        return now;
+        return publishedNow;
+    }
+
+    /** @return keys held, expired ones not yet removed included (any thread; as of the last command applied) */
+    public int keyCount() {
+        return publishedKeys;
+    }
+
+    /** @return keys with a time to live (any thread; as of the last command applied) */
+    public int volatileKeyCount() {
+        return publishedVolatileKeys;
+    }
+
+    /**
+     * @return the logical time at which the next key expires, or {@link Long#MAX_VALUE} if no key
+     *         has a time to live (any thread; as of the last command applied)
+     */
+    public long nextExpiryMillis() {
+        return publishedNextExpiry;
     }
 
     private byte[] execute(KvCommand c) {
@@ -382,20 +426,19 @@ public final class KeyValueStore implements StateMachine {
                 + "' command");
     }
 
-    private static byte[] unknown(KvCommand c) {
-        StringBuilder s = new StringBuilder("ERR unknown command '").append(printable(c.text(0)))
+    /**
+     * @param c a command this store does not know
+     * @return Redis's answer to it: {@code -ERR unknown command 'x', with args beginning with: ...}
+     */
+    public static byte[] unknown(KvCommand c) {
+        StringBuilder s = new StringBuilder("ERR unknown command '").append(Resp.printable(c.text(0)))
                 .append("', with args beginning with: ");
         for (int i = 1; i < c.arity() && i <= 20; i++) {
-            s.append('\'').append(printable(c.text(i))).append("' ");
+            s.append('\'').append(Resp.printable(c.text(i))).append("' ");
         }
         return Resp.error(s.toString());
     }
 
-    /** An error line must hold no CR or LF, and should not grow without bound. */
-    private static String printable(String s) {
-        String t = s.length() > 128 ? s.substring(0, 128) + "..." : s;
-        return t.replace('\r', ' ').replace('\n', ' ');
-    }
 
     private static byte[] notAnInteger() {
         return Resp.error("ERR value is not an integer or out of range");
@@ -494,6 +537,7 @@ public final class KeyValueStore implements StateMachine {
             long expiresAt = d.readLong();
             put(key, value, expiresAt);
         }
+        publish();
     }
 
     private static byte[] readBytes(DataInputStream d) throws IOException {

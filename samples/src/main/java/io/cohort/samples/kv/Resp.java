@@ -77,4 +77,16 @@ public final class Resp {
         out.writeBytes(value);
         out.writeBytes(new byte[] {'\r', '\n'});
     }
+
+    /**
+     * Makes client text safe to quote in an error line, which must hold no CR or LF and should not
+     * grow without bound.
+     *
+     * @param s text from a request
+     * @return at most 128 characters of it (and "..."), line breaks turned into spaces
+     */
+    public static String printable(String s) {
+        String t = s.length() > 128 ? s.substring(0, 128) + "..." : s;
+        return t.replace('\r', ' ').replace('\n', ' ');
+    }
 }

@@ -43,6 +43,15 @@ final class DurabilityGate {
         return enabled ? durableThrough : Long.MAX_VALUE;
     }
 
+    /** @return the highest log sequence any member of the view reported (0 if none did) */
+    long highestReported() {
+        long highest = 0;
+        for (long sequence : loggedThrough.values()) {
+            highest = Math.max(highest, sequence);
+        }
+        return highest;
+    }
+
     /**
      * Runs {@code release} once sequence {@code sequence} is durable (now, if it already is), or
      * {@code abandon} if this member leaves the group first.

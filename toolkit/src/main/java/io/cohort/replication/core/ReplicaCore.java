@@ -330,6 +330,15 @@ public final class ReplicaCore {
         return logSequence;
     }
 
+    /**
+     * @return the highest log sequence any member of the view has reported holding, or this
+     *         member's own when no member reports (answers not held back); how far this replica
+     *         trails the group is the difference to {@link #logSequence()}
+     */
+    public long groupLogSequence() {
+        return Math.max(logSequence, durability.highestReported());
+    }
+
     /** @return the highest log sequence a majority of the view holds in its logs (all, if answers are not held back) */
     public long durableThrough() {
         return durability.durableThrough();
