@@ -280,8 +280,11 @@ public final class KeyValueStore implements StateMachine {
 
     private byte[] addBy(KvCommand c, boolean negate) {
         Long by = parseLong(c.arg(2));
-        if (by == null || (negate && by == Long.MIN_VALUE)) {
+        if (by == null) {
             return notAnInteger();
+        }
+        if (negate && by == Long.MIN_VALUE) {
+            return Resp.error("ERR decrement would overflow");
         }
         return add(c, negate ? -by : by);
     }
@@ -363,9 +366,26 @@ public final class KeyValueStore implements StateMachine {
         if (n == null) {
             return notAnInteger();
         }
-        String flag = c.arity() == 4 ? c.text(3).toUpperCase(java.util.Locale.ROOT) : null;
-        if (c.arity() > 4 || (flag != null && !Set.of("NX", "XX", "GT", "LT").contains(flag))) {
-            return Resp.error(c.arity() > 4 ? "ERR syntax error" : "ERR Unsupported option " + c.text(3));
+        boolean nx = false;
+        boolean xx = false;
+        boolean gt = false;
+        boolean lt = false;
+        for (int i = 3; i < c.arity(); i++) {
+            switch (c.text(i).toUpperCase(java.util.Locale.ROOT)) {
+                case "NX" -> nx = true;
+                case "XX" -> xx = true;
+                case "GT" -> gt = true;
+                case "LT" -> lt = true;
+                default -> {
+                    return Resp.error("ERR Unsupported option " + Resp.printable(c.text(i)));
+                }
+            }
+        }
+        if (nx && (xx || gt || lt)) {
+            return Resp.error("ERR NX and XX, GT or LT options at the same time are not compatible");
+        }
+        if (gt && lt) {
+            return Resp.error("ERR GT and LT options at the same time are not compatible");
         }
         long at;
         try {
@@ -378,11 +398,11 @@ public final class KeyValueStore implements StateMachine {
             return Resp.integer(0);
         }
         long current = it.expiresAt();
-        boolean allowed = flag == null
-                || (flag.equals("NX") && current == 0)
-                || (flag.equals("XX") && current != 0)
-                || (flag.equals("GT") && current != 0 && at > current)
-                || (flag.equals("LT") && (current == 0 || at < current));
+        // A key without a time to live counts as living forever: never less than, never more than.
+        boolean allowed = (!nx || current == 0)
+                && (!xx || current != 0)
+                && (!gt || (current != 0 && at > current))
+                && (!lt || current == 0 || at < current);
         if (!allowed) {
             return Resp.integer(0);
         }

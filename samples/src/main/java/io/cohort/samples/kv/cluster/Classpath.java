@@ -34,6 +34,13 @@ final class Classpath {
             }
             return String.join(File.pathSeparator, entries);
         }
-        return System.getProperty("java.class.path");
+        // Absolute, because replicas run in the cluster's directory.
+        List<String> entries = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                entries.add(Path.of(entry).toAbsolutePath().toString());
+            }
+        }
+        return String.join(File.pathSeparator, entries);
     }
 }

@@ -99,8 +99,9 @@ public final class LocalCluster implements Callable<Integer> {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(readyTimeoutSeconds);
         for (ReplicaProcess p : started) {
             if (!p.awaitReady(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-                System.err.println("kv-cluster: " + p.layout().name() + " did not join within " + readyTimeoutSeconds
-                        + " s; see " + p.log());
+                String what = p.exitCode() >= 0 ? "exited with code " + p.exitCode()
+                        : "did not join within " + readyTimeoutSeconds + " s";
+                System.err.println("kv-cluster: " + p.layout().name() + " " + what + "; see " + p.log());
                 return 1; // the shutdown hook stops the others
             }
         }

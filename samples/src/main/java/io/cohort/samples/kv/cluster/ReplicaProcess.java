@@ -98,6 +98,11 @@ final class ReplicaProcess {
         return true;
     }
 
+    /** @return the exit code, or -1 while the process runs */
+    int exitCode() {
+        return process.isAlive() ? -1 : process.exitValue();
+    }
+
     /** @param listener told the exit code when the process ends */
     void onExit(IntConsumer listener) {
         process.onExit().thenAccept(p -> listener.accept(p.exitValue()));

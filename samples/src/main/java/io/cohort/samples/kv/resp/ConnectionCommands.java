@@ -136,6 +136,9 @@ final class ConnectionCommands {
                 // No documentation is served; redis-cli then simply shows no hints.
                 return new RespWriter().array(0).toBytes();
             case "INFO": {
+                if (c.arity() == 2) {
+                    return command(KvCommand.of("COMMAND"));
+                }
                 RespWriter w = new RespWriter().array(c.arity() - 2);
                 for (int i = 2; i < c.arity(); i++) {
                     CommandTable.Spec s = CommandTable.find(c.text(i).toUpperCase(Locale.ROOT));
@@ -152,10 +155,12 @@ final class ConnectionCommands {
         }
     }
 
+    /** Redis 7's ten fields; ACL categories, tips, key specifications and subcommands are left empty. */
     private static void describe(RespWriter w, CommandTable.Spec s) {
-        w.array(6).bulk(s.name().toLowerCase(Locale.ROOT)).integer(s.arity()).array(s.flags().size());
+        w.array(10).bulk(s.name().toLowerCase(Locale.ROOT)).integer(s.arity()).array(s.flags().size());
         s.flags().forEach(w::status);
         w.integer(s.firstKey()).integer(s.lastKey()).integer(s.step());
+        w.array(0).array(0).array(0).array(0);
     }
 
     private byte[] hello(KvCommand c) {
@@ -164,8 +169,9 @@ final class ConnectionCommands {
             String version = c.text(1);
             if (!"2".equals(version)) {
                 boolean number = version.chars().allMatch(Character::isDigit) && !version.isEmpty();
-                return number ? Resp.error("NOPROTO this server does not support the requested protocol version "
-                        + "(RESP2 only)") : Resp.error("ERR Protocol version is not an integer or out of range");
+                // Only RESP2 is spoken; clients such as Lettuce then fall back to it.
+                return number ? Resp.error("NOPROTO unsupported protocol version")
+                        : Resp.error("ERR Protocol version is not an integer or out of range");
             }
             i = 2;
         }

@@ -39,6 +39,16 @@ public final class RespDecoder extends ByteToMessageDecoder {
     private final int maxArgs;
     private final int maxBulkBytes;
     private boolean failed;
+    /**
+     * The arguments of the array request being read, or null between requests. Kept across reads,
+     * so that a request arriving in many pieces is parsed once, not again from its start at every
+     * piece (which would make a request of n arguments cost n squared).
+     */
+    private List<byte[]> args;
+    /** Arguments of that request still to read. */
+    private long argsLeft;
+    /** Length announced by the header of the argument being read, or -1 before its header. */
+    private long bulkLength = -1;
 
     /**
      * @param maxArgs      most arguments in one request
@@ -51,24 +61,20 @@ public final class RespDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (!failed && in.isReadable()) {
-            int start = in.readerIndex();
-            Object request;
-            try {
-                request = in.getByte(start) == '*' ? multibulk(in) : inline(in);
-            } catch (Malformed e) {
-                failed = true;
-                in.skipBytes(in.readableBytes());
-                out.add(new ProtocolError(e.getMessage()));
-                return;
+        try {
+            while (!failed && in.isReadable()) {
+                Object request = args != null || in.getByte(in.readerIndex()) == '*' ? multibulk(in) : inline(in);
+                if (request == null) {
+                    return; // more bytes are needed
+                }
+                if (request != Skip.EMPTY_LINE) {
+                    out.add(request);
+                }
             }
-            if (request == null) {
-                in.readerIndex(start);
-                return;
-            }
-            if (request != Skip.EMPTY_LINE) {
-                out.add(request);
-            }
+        } catch (Malformed e) {
+            failed = true;
+            args = null;
+            out.add(new ProtocolError(e.getMessage()));
         }
         if (failed) {
             in.skipBytes(in.readableBytes());
@@ -85,57 +91,74 @@ public final class RespDecoder extends ByteToMessageDecoder {
         }
     }
 
-    /** @return the command, {@link Skip#EMPTY_LINE} for an empty array, or null if more bytes are needed */
+    /**
+     * Reads on with the array request under way, or starts one. Consumes only whole headers and
+     * whole arguments, so it can stop anywhere and go on at the next read.
+     *
+     * @return the command, {@link Skip#EMPTY_LINE} for an empty array, or null if more bytes are needed
+     */
     private Object multibulk(ByteBuf in) throws Malformed {
-        String header = line(in, 32, "invalid multibulk length");
-        if (header == null) {
-            return null;
-        }
-        long n = number(header.substring(1), "invalid multibulk length");
-        if (n > maxArgs) {
-            throw new Malformed("invalid multibulk length");
-        }
-        if (n <= 0) {
-            // Redis ignores an empty (or null) array.
-            return Skip.EMPTY_LINE;
-        }
-        List<byte[]> args = new ArrayList<>((int) n);
-        for (long i = 0; i < n; i++) {
-            if (!in.isReadable()) {
+        if (args == null) {
+            String header = line(in, 32, "invalid multibulk length");
+            if (header == null) {
                 return null;
             }
-            byte first = in.getByte(in.readerIndex());
-            if (first != '$') {
-                throw new Malformed("expected '$', got '" + printable(first) + "'");
+            long n = number(header.substring(1), "invalid multibulk length");
+            if (n > maxArgs) {
+                throw new Malformed("invalid multibulk length");
             }
-            String bulk = line(in, 32, "invalid bulk length");
-            if (bulk == null) {
+            if (n <= 0) {
+                // Redis ignores an empty (or null) array.
+                return Skip.EMPTY_LINE;
+            }
+            // Grows as arguments arrive: a header alone must not reserve room for a million of them.
+            args = new ArrayList<>((int) Math.min(n, 1024));
+            argsLeft = n;
+            bulkLength = -1;
+        }
+        while (argsLeft > 0) {
+            if (bulkLength < 0) {
+                if (!in.isReadable()) {
+                    return null;
+                }
+                byte first = in.getByte(in.readerIndex());
+                if (first != '$') {
+                    throw new Malformed("expected '$', got '" + printable(first) + "'");
+                }
+                String bulk = line(in, 32, "invalid bulk length");
+                if (bulk == null) {
+                    return null;
+                }
+                long length = number(bulk.substring(1), "invalid bulk length");
+                if (length < 0 || length > maxBulkBytes) {
+                    throw new Malformed("invalid bulk length");
+                }
+                bulkLength = length;
+            }
+            if (in.readableBytes() < bulkLength + 2) {
                 return null;
             }
-            long length = number(bulk.substring(1), "invalid bulk length");
-            if (length < 0 || length > maxBulkBytes) {
-                throw new Malformed("invalid bulk length");
-            }
-            if (in.readableBytes() < length + 2) {
-                return null;
-            }
-            byte[] arg = new byte[(int) length];
+            byte[] arg = new byte[(int) bulkLength];
             in.readBytes(arg);
             if (in.readByte() != '\r' || in.readByte() != '\n') {
                 throw new Malformed("expected CRLF after a bulk string");
             }
             args.add(arg);
+            bulkLength = -1;
+            argsLeft--;
         }
-        return new KvCommand(args);
+        KvCommand command = new KvCommand(args);
+        args = null;
+        return command;
     }
 
     /** @return the command, {@link Skip#EMPTY_LINE}, or null if more bytes are needed */
     private Object inline(ByteBuf in) throws Malformed {
-        String text = line(in, MAX_INLINE_BYTES, "too big inline request");
+        byte[] text = lineBytes(in, MAX_INLINE_BYTES, "too big inline request");
         if (text == null) {
             return null;
         }
-        List<byte[]> words = splitInline(text);
+        List<byte[]> words = InlineSplitter.split(text);
         if (words.isEmpty()) {
             return Skip.EMPTY_LINE;
         }
@@ -150,7 +173,7 @@ public final class RespDecoder extends ByteToMessageDecoder {
      *
      * @param limit longest line accepted
      */
-    private static String line(ByteBuf in, int limit, String tooLong) throws Malformed {
+    private static byte[] lineBytes(ByteBuf in, int limit, String tooLong) throws Malformed {
         int from = in.readerIndex();
         int end = in.indexOf(from, Math.min(in.writerIndex(), from + limit + 2), (byte) '\n');
         if (end < 0) {
@@ -160,13 +183,20 @@ public final class RespDecoder extends ByteToMessageDecoder {
             return null;
         }
         int stop = end > from && in.getByte(end - 1) == '\r' ? end - 1 : end;
-        String s = in.toString(from, stop - from, StandardCharsets.UTF_8);
+        byte[] line = new byte[stop - from];
+        in.getBytes(from, line);
         in.readerIndex(end + 1);
-        return s;
+        return line;
     }
 
+    private static String line(ByteBuf in, int limit, String tooLong) throws Malformed {
+        byte[] line = lineBytes(in, limit, tooLong);
+        return line == null ? null : new String(line, StandardCharsets.US_ASCII);
+    }
+
+    /** A decimal length as Redis reads it: digits with an optional minus sign, no plus, at most 19 digits. */
     private static long number(String digits, String error) throws Malformed {
-        if (digits.isEmpty() || digits.length() > 19) {
+        if (digits.isEmpty() || digits.length() > 19 || digits.charAt(0) == '+') {
             throw new Malformed(error);
         }
         try {
@@ -176,45 +206,97 @@ public final class RespDecoder extends ByteToMessageDecoder {
         }
     }
 
-    /** Splits an inline request on spaces, with Redis's double and single quotes. */
-    private static List<byte[]> splitInline(String text) throws Malformed {
-        List<byte[]> words = new ArrayList<>();
-        StringBuilder word = null;
-        char quote = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (quote != 0) {
-                if (c == '\\' && quote == '"' && i + 1 < text.length()) {
-                    word.append(text.charAt(++i));
-                } else if (c == quote) {
-                    quote = 0;
-                } else {
-                    word.append(c);
+    /** Splits an inline request into words the way Redis does ({@code sdssplitargs}), byte for byte. */
+    private static final class InlineSplitter {
+
+        private InlineSplitter() {
+        }
+
+        static List<byte[]> split(byte[] line) throws Malformed {
+            List<byte[]> words = new ArrayList<>();
+            int p = 0;
+            int end = line.length;
+            while (true) {
+                while (p < end && isSpace(line[p])) {
+                    p++;
                 }
-            } else if (c == ' ' || c == '\t') {
-                if (word != null) {
-                    words.add(word.toString().getBytes(StandardCharsets.UTF_8));
-                    word = null;
+                if (p >= end) {
+                    return words;
                 }
-            } else if (c == '"' || c == '\'') {
-                quote = c;
-                if (word == null) {
-                    word = new StringBuilder();
+                java.io.ByteArrayOutputStream word = new java.io.ByteArrayOutputStream();
+                boolean inDouble = false;
+                boolean inSingle = false;
+                boolean done = false;
+                while (!done) {
+                    if (inDouble) {
+                        if (p >= end) {
+                            throw new Malformed("unbalanced quotes in request");
+                        }
+                        byte c = line[p];
+                        if (c == '\\' && p + 3 < end && line[p + 1] == 'x' && isHex(line[p + 2]) && isHex(line[p + 3])) {
+                            word.write(Character.digit(line[p + 2], 16) * 16 + Character.digit(line[p + 3], 16));
+                            p += 3;
+                        } else if (c == '\\' && p + 1 < end) {
+                            p++;
+                            word.write(switch (line[p]) {
+                                case 'n' -> '\n';
+                                case 'r' -> '\r';
+                                case 't' -> '\t';
+                                case 'b' -> '\b';
+                                case 'a' -> 7;
+                                default -> line[p];
+                            });
+                        } else if (c == '"') {
+                            // A closing quote must end the word.
+                            if (p + 1 < end && !isSpace(line[p + 1])) {
+                                throw new Malformed("unbalanced quotes in request");
+                            }
+                            done = true;
+                        } else {
+                            word.write(c);
+                        }
+                    } else if (inSingle) {
+                        if (p >= end) {
+                            throw new Malformed("unbalanced quotes in request");
+                        }
+                        byte c = line[p];
+                        if (c == '\\' && p + 1 < end && line[p + 1] == '\'') {
+                            p++;
+                            word.write('\'');
+                        } else if (c == '\'') {
+                            if (p + 1 < end && !isSpace(line[p + 1])) {
+                                throw new Malformed("unbalanced quotes in request");
+                            }
+                            done = true;
+                        } else {
+                            word.write(c);
+                        }
+                    } else if (p >= end) {
+                        done = true;
+                    } else {
+                        byte c = line[p];
+                        switch (c) {
+                            case ' ', '\n', '\r', '\t', 0 -> done = true;
+                            case '"' -> inDouble = true;
+                            case '\'' -> inSingle = true;
+                            default -> word.write(c);
+                        }
+                    }
+                    if (p < end) {
+                        p++;
+                    }
                 }
-            } else {
-                if (word == null) {
-                    word = new StringBuilder();
-                }
-                word.append(c);
+                words.add(word.toByteArray());
             }
         }
-        if (quote != 0) {
-            throw new Malformed("unbalanced quotes in request");
+
+        private static boolean isSpace(byte c) {
+            return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x0b || c == '\f';
         }
-        if (word != null) {
-            words.add(word.toString().getBytes(StandardCharsets.UTF_8));
+
+        private static boolean isHex(byte c) {
+            return Character.digit(c, 16) >= 0;
         }
-        return words;
     }
 
     private static String printable(byte b) {

@@ -130,7 +130,10 @@ public final class RespServer implements AutoCloseable {
             return;
         }
         serverChannel.close().syncUninterruptibly();
-        connections.forEach(Channel::close);
+        for (Channel c : connections) {
+            c.attr(RespConnection.CLOSED_BY_SERVER).set(Boolean.TRUE);
+            c.close();
+        }
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 

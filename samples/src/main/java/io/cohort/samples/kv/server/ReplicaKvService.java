@@ -49,12 +49,16 @@ final class ReplicaKvService implements KvService {
 
     @Override
     public Session openSession() {
-        // Sessions from every replica share one replicated table: their ids must not collide.
+        return new ReplicaSession(replica, scheduler, reads, requestTimeoutMillis, this::newClientId);
+    }
+
+    /** Sessions from every replica share one replicated table: their ids must not collide. */
+    private long newClientId() {
         long clientId;
         do {
             clientId = random.nextLong();
         } while (clientId == 0);
-        return new ReplicaSession(replica, scheduler, reads, requestTimeoutMillis, clientId);
+        return clientId;
     }
 
     @Override
