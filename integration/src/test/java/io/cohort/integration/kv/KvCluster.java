@@ -120,30 +120,6 @@ public final class KvCluster implements AutoCloseable {
         }
 
         /**
-         * A new client whose first request is a write ({@code SET} of a key of its own under
-         * {@code __kv-cluster:}), so that its connection's session is known to the replicated
-         * session table before it reads: a connection whose first request is a read is refused
-         * every later write with {@code -ERR session expired} (see
-         * {@code KvCommandsTest.aConnectionWhoseFirstRequestIsAReadCanStillWrite}). Tests that are
-         * not about that bug connect with this, so that they test what they are about.
-         *
-         * @return the client (the caller closes it)
-         */
-        public Jedis jedisWithSession() {
-            Jedis j = jedis();
-            try {
-                String reply = j.set("__kv-cluster:" + name + ":" + j.clientId(), "1");
-                if (!"OK".equals(reply)) {
-                    throw new AssertionError("first SET at " + name + " answered " + reply);
-                }
-                return j;
-            } catch (RuntimeException | Error e) {
-                j.close();
-                throw e;
-            }
-        }
-
-        /**
          * Reads {@code GET /view} from the admin endpoint.
          *
          * @return the replica's status as JSON

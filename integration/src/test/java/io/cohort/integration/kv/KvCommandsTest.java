@@ -64,9 +64,9 @@ class KvCommandsTest {
     @BeforeAll
     static void startCluster() throws IOException {
         cluster = KvCluster.start(KvCommandsTest.class.getSimpleName(), 3);
-        a = cluster.replica(0).jedisWithSession();
-        b = cluster.replica(1).jedisWithSession();
-        c = cluster.replica(2).jedisWithSession();
+        a = cluster.replica(0).jedis();
+        b = cluster.replica(1).jedis();
+        c = cluster.replica(2).jedis();
     }
 
     @AfterAll
@@ -533,7 +533,7 @@ class KvCommandsTest {
         assertThat(errorOf(a, "PING", "one", "two")).isEqualTo("ERR wrong number of arguments for 'ping' command");
         assertThat(errorOf(b, "ECHO")).isEqualTo("ERR wrong number of arguments for 'echo' command");
 
-        try (Jedis j = cluster.replica(1).jedisWithSession()) {
+        try (Jedis j = cluster.replica(1).jedis()) {
             assertThat(j.select(0)).isEqualTo("OK");
             assertThatThrownBy(() -> j.select(1)).isInstanceOf(JedisDataException.class)
                     .hasMessage("ERR DB index is out of range");

@@ -54,7 +54,7 @@ class KvPipelineTest {
         List<Response<Long>> incrs = new ArrayList<>();
         List<Response<String>> counterGets = new ArrayList<>();
         List<Object> all;
-        try (Jedis j = cluster.replica(0).jedisWithSession()) {
+        try (Jedis j = cluster.replica(0).jedis()) {
             Pipeline p = j.pipelined();
             for (int i = 0; i < rounds; i++) {
                 sets.add(p.set("mixed:k" + i, "value-" + i));
@@ -91,7 +91,7 @@ class KvPipelineTest {
     void pipelinedReadsAndWritesOfOneKeySeeEachOtherInOrder() {
         int rounds = 200; // six commands each, alternating between writes and reads
         List<Object> replies;
-        try (Jedis j = cluster.replica(1).jedisWithSession()) {
+        try (Jedis j = cluster.replica(1).jedis()) {
             Pipeline p = j.pipelined();
             for (int i = 0; i < rounds; i++) {
                 p.set("order:x", Integer.toString(i));
