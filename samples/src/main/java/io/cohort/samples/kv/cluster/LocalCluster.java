@@ -65,22 +65,28 @@ public final class LocalCluster implements Callable<Integer> {
             System.err.println("kv-cluster: --replicas must be 1 to 9");
             return 2;
         }
+        if (!List.of("MEMORY", "LOG", "SYNC").contains(durability.toUpperCase(Locale.ROOT))) {
+            System.err.println("kv-cluster: --durability must be MEMORY, LOG or SYNC");
+            return 2;
+        }
         Path home = dir.toAbsolutePath().normalize();
         Files.createDirectories(home);
-        List<ReplicaProcess> started = new ArrayList<>();
+        List<ReplicaLayout> layouts = new ArrayList<>();
         for (int i = 1; i <= replicas; i++) {
-            String name = "kv" + i;
-            ReplicaLayout layout = new ReplicaLayout(name, redisPort + i - 1, adminPort + i - 1, groupPort + i - 1);
-            Path config = home.resolve(name + ".yaml");
-            if (!Files.exists(config)) {
-                Files.writeString(config, layout.yaml(seeds(), durability.toUpperCase(Locale.ROOT)));
-            }
+            ReplicaLayout layout = new ReplicaLayout("kv" + i, redisPort + i - 1, adminPort + i - 1, groupPort + i - 1);
             String busy = busyPort(layout);
             if (busy != null) {
                 System.err.println("kv-cluster: " + busy + " is in use (is a cluster already running? stop it, or pick "
                         + "other ports with --redis-port, --admin-port and --group-port)");
-                started.forEach(ReplicaProcess::stop);
                 return 1;
+            }
+            layouts.add(layout);
+        }
+        List<ReplicaProcess> started = new ArrayList<>();
+        for (ReplicaLayout layout : layouts) {
+            Path config = home.resolve(layout.name() + ".yaml");
+            if (!Files.exists(config)) {
+                Files.writeString(config, layout.yaml(seeds(), durability.toUpperCase(Locale.ROOT)));
             }
             started.add(ReplicaProcess.start(layout, config, home, childCommand(config)));
         }
