@@ -128,6 +128,20 @@ class DurableAnswersTest {
     }
 
     @Test
+    void theGroupLogSequenceIsTheFurthestAnyMemberOfTheViewReports() {
+        Recorder out = new Recorder();
+        ReplicaCore core = durableCore(out);
+        assertThat(core.groupLogSequence()).isZero();
+        core.onDelivery(B, 1, progress(5));
+        assertThat(core.groupLogSequence()).as("B holds 5, this member nothing: it trails by 5").isEqualTo(5);
+        assertThat(core.logSequence()).isZero();
+        core.onDelivery(C, 1, progress(3));
+        assertThat(core.groupLogSequence()).as("the furthest, not the majority's").isEqualTo(5);
+        core.onView(new View(2, List.of(A, C)));
+        assertThat(core.groupLogSequence()).as("B left the view: its report no longer counts").isEqualTo(3);
+    }
+
+    @Test
     void aLinearizableReadWaitsForTheStateItSawToBeDurableButAStaleOneDoesNot() {
         Recorder out = new Recorder();
         ReplicaCore core = durableCore(out);
