@@ -730,6 +730,45 @@ class KvCommandsTest {
         }
     }
 
+    /**
+     * Bad input at a real replica: each bad connection gets Redis's protocol error and is closed,
+     * while a client connected before keeps being served and sees every acknowledged write.
+     */
+    @Test
+    void badInputClosesOnlyTheBadConnection() throws IOException {
+        var redis = cluster.replica(1).redis();
+        try (Jedis bystander = cluster.replica(1).jedis()) {
+            assertThat(bystander.set(k("before"), "1")).isEqualTo("OK");
+            java.util.Random garbage = new java.util.Random(42);
+            byte[] binary = new byte[4096];
+            garbage.nextBytes(binary);
+            binary[0] = '*';
+            binary[1] = 'x';
+            for (byte[] bad : List.of(bytes("*1\r\n$1000000000\r\n"), bytes("*2000000000\r\n"),
+                    bytes("*1\r\n+foo\r\n"), binary, bytes("SET a \"b\r\n"))) {
+                try (Socket socket = new Socket(redis.getHost(), redis.getPort())) {
+                    socket.setSoTimeout(20_000);
+                    socket.getOutputStream().write(bad);
+                    socket.getOutputStream().flush();
+                    InputStream in = new BufferedInputStream(socket.getInputStream());
+                    assertThat(readReply(in)).startsWith("-ERR Protocol error: ");
+                    assertThat(in.read()).as("closed by the replica").isEqualTo(-1);
+                }
+                // Half a command, then gone.
+                try (Socket socket = new Socket(redis.getHost(), redis.getPort())) {
+                    socket.getOutputStream().write(bytes("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nab"));
+                    socket.getOutputStream().flush();
+                }
+                assertThat(bystander.ping()).isEqualTo("PONG");
+            }
+            assertThat(bystander.get(k("before"))).isEqualTo("1");
+            assertThat(bystander.set(k("after"), "2")).isEqualTo("OK");
+            try (Jedis other = cluster.replica(2).jedis()) {
+                assertThat(other.get(k("after"))).isEqualTo("2");
+            }
+        }
+    }
+
     /** Reads one simple-string, error, integer or bulk reply, as text without its final CRLF. */
     private static String readReply(InputStream in) throws IOException {
         String line = readLine(in);
