@@ -5,12 +5,12 @@ import io.cohort.api.MemberId;
 import io.cohort.integration.history.HistoryAssembler;
 import io.cohort.integration.history.HistoryFormat;
 import io.cohort.integration.node.RecordingNode;
+import io.cohort.recovery.fs.DurableFiles;
 import io.cohort.simulation.check.HistoryChecker;
 import io.cohort.simulation.check.Violation;
 import io.cohort.simulation.history.History;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -35,7 +34,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * A group of {@link RecordingNode} member JVMs on 127.0.0.1 for one test: starts, stops, kills,
@@ -246,7 +244,7 @@ public final class ClusterHarness implements AutoCloseable {
         this.settings = settings;
         this.dir = Path.of(System.getProperty("cohort.integration.dir", "target/integration")).resolve(runName);
         try {
-            deleteRecursively(dir);
+            DurableFiles.deleteTree(dir);
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -647,14 +645,4 @@ public final class ClusterHarness implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
-    }
 }

@@ -5,7 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.integration.harness.ChildJvm;
 import io.cohort.integration.harness.ChildProcess;
 import io.cohort.integration.harness.ClusterHarness;
+import io.cohort.recovery.fs.DurableFiles;
 import io.cohort.samples.kv.server.KvReplicaMain;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
+import org.junit.jupiter.api.extension.TestWatcher;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -18,21 +26,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
-import org.junit.jupiter.api.extension.TestWatcher;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisClientConfig;
 
 /**
  * A cluster of key-value replicas ({@link KvReplicaMain}), each in its own child JVM on
@@ -215,7 +214,7 @@ public final class KvCluster implements AutoCloseable {
     private KvCluster(String runName, int size) throws IOException {
         this.clusterName = "kv-" + runName.replaceAll("[^A-Za-z0-9._-]", "-");
         this.dir = directory(runName);
-        deleteRecursively(dir);
+        DurableFiles.deleteTree(dir);
         Files.createDirectories(dir);
         int[] ports = freePorts(3 * size);
         for (int i = 0; i < size; i++) {
@@ -404,16 +403,6 @@ public final class KvCluster implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
-    }
 
     /**
      * Prints where a test class's replica logs are when one of its tests, or its set-up or

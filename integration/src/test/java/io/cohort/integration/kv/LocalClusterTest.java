@@ -3,7 +3,10 @@ package io.cohort.integration.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.integration.harness.ChildJvm;
+import io.cohort.recovery.fs.DurableFiles;
 import io.cohort.samples.kv.cluster.LocalCluster;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,8 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Test;
-import redis.clients.jedis.Jedis;
 
 /**
  * The README's main job: the launcher starts three replica JVMs, prints their ports, serves a
@@ -34,7 +35,7 @@ class LocalClusterTest {
     @Test
     void startsThreeReplicasStopsThemAllAndRestartsFromTheSameData() throws Exception {
         Path dir = KvCluster.directory(LocalClusterTest.class.getSimpleName());
-        deleteTree(dir);
+        DurableFiles.deleteTree(dir);
         Files.createDirectories(dir);
         int base = freeBase();
 
@@ -175,14 +176,4 @@ class LocalClusterTest {
         throw new IOException("no range of 30 free ports found");
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var walk = Files.walk(p)) {
-            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
-    }
 }
