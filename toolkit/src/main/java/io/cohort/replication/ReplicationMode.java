@@ -26,5 +26,18 @@ public enum ReplicationMode {
      * load over the ranks); every member sees the request, and if its handler leaves before its
      * update is applied, the handler chosen in the next view takes it over.
      */
-    COORDINATOR_COHORT
+    COORDINATOR_COHORT;
+
+    /**
+     * @param coordinator whether the member is its view's coordinator (rank 0)
+     * @return the member's role in this mode: "replica" (active), "primary" or "backup",
+     *         "coordinator" or "cohort"
+     */
+    public String roleOf(boolean coordinator) {
+        return switch (this) {
+            case ACTIVE -> "replica";
+            case PRIMARY_BACKUP -> coordinator ? "primary" : "backup";
+            case COORDINATOR_COHORT -> coordinator ? "coordinator" : "cohort";
+        };
+    }
 }

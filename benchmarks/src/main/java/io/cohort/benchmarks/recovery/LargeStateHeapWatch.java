@@ -48,6 +48,8 @@ final class LargeStateHeapWatch implements AutoCloseable {
             while (running) {
                 maxUsed.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
                 try {
+                    // The sampling period of a measurement, not a wait for anything: between GCs
+                    // (which the notifications above report exactly) the heap only grows.
                     Thread.sleep(2);
                 } catch (InterruptedException e) {
                     return;

@@ -110,7 +110,7 @@ public final class LargeStateNode {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("no checkpoint written within 10 minutes");
                 }
-                Thread.sleep(100);
+                Thread.sleep(100); // polling the checkpoint counter, which has no listener
             }
             long checkpointMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) - growMillis;
             // One small command a second: each new log file lets the storage remove older ones
@@ -120,7 +120,7 @@ public final class LargeStateNode {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the log still starts at " + storage.firstLogSequence());
                 }
-                Thread.sleep(1100);
+                Thread.sleep(1100); // the log rolls SECONDLY: only wall time makes a new file
                 command(replica, ++seq, LargeStateBlobMachine.grow(0, 0));
             }
             long[] h = machine.hash();

@@ -594,11 +594,7 @@ public final class ReplicaCore {
         if (view == null) {
             return "none";
         }
-        return switch (mode) {
-            case ACTIVE -> "replica";
-            case PRIMARY_BACKUP -> view.coordinator().equals(self) ? "primary" : "backup";
-            case COORDINATOR_COHORT -> view.coordinator().equals(self) ? "coordinator" : "cohort";
-        };
+        return mode.roleOf(view.coordinator().equals(self));
     }
 
     // =====================================================================================

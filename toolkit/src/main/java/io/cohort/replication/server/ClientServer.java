@@ -2,32 +2,15 @@ package io.cohort.replication.server;
 
 import io.cohort.replication.wire.ClientFrameCodec;
 import io.cohort.replication.wire.ClientRequestHandler;
+import io.cohort.transport.TcpServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -60,53 +43,29 @@ public final class ClientServer implements AutoCloseable {
 
     private final String name;
     private final ClientServerMetrics metrics;
-    private final EventLoopGroup loops;
-    private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
-    private final Channel serverChannel;
+    private final TcpServer server;
     private final InetSocketAddress localAddress;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ClientServer(Builder b) throws IOException {
         this.name = b.name;
-        this.metrics = new ClientServerMetrics(b.registry, b.name, connections::size);
-        this.loops = new MultiThreadIoEventLoopGroup(b.ioThreads,
-                new DefaultThreadFactory("cohort-client-io-" + b.name, true), NioIoHandler.newFactory());
         int maxFrameBytes = b.maxFrameBytes;
+        // Bounds what responses a slow reader can make this process buffer, beyond the in-flight limit.
+        this.server = new TcpServer("cohort-client-io-" + b.name, b.ioThreads, Math.max(maxFrameBytes, 1 << 20));
+        this.metrics = new ClientServerMetrics(b.registry, b.name, server::connectionCount);
         int maxInFlight = b.maxInFlightPerConnection;
         ClientRequestHandler handler = b.handler;
-        // Bounds what responses a slow reader can make this process buffer, beyond the in-flight limit.
-        int high = Math.max(maxFrameBytes, 1 << 20);
-        ServerBootstrap sb = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        connections.add(ch);
-                        ch.closeFuture().addListener(f -> connections.remove(ch));
-                        ch.pipeline().addLast("frames", new LengthFieldBasedFrameDecoder(maxFrameBytes, 0,
-                                ClientFrameCodec.LENGTH_BYTES, 0, ClientFrameCodec.LENGTH_BYTES, true));
-                        ch.pipeline().addLast("client", new ClientConnection(ClientServer.this, handler, metrics,
-                                maxFrameBytes, maxInFlight));
-                    }
-                });
         try {
-            ChannelFuture bound = sb.bind(b.host, b.port).await();
-            if (!bound.isSuccess()) {
-                throw new IOException(name + ": cannot listen for clients on " + b.host + ":" + b.port,
-                        bound.cause());
-            }
-            this.serverChannel = bound.channel();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            shutdown();
-            throw new InterruptedIOException(name + ": interrupted while binding the client port");
+            this.localAddress = server.bind(b.host, b.port, "clients", ch -> {
+                ch.pipeline().addLast("frames", new LengthFieldBasedFrameDecoder(maxFrameBytes, 0,
+                        ClientFrameCodec.LENGTH_BYTES, 0, ClientFrameCodec.LENGTH_BYTES, true));
+                ch.pipeline().addLast("client", new ClientConnection(ClientServer.this, handler, metrics,
+                        maxFrameBytes, maxInFlight));
+            });
         } catch (IOException e) {
-            shutdown();
-            throw e;
+            metrics.close();
+            throw new IOException(name + ": " + e.getMessage(), e);
         }
-        this.localAddress = (InetSocketAddress) serverChannel.localAddress();
         LOG.info("{}: listening for clients on {}", name, localAddress);
     }
 
@@ -131,7 +90,7 @@ public final class ClientServer implements AutoCloseable {
 
     /** @return the number of open client connections */
     public int connectionCount() {
-        return connections.size();
+        return server.connectionCount();
     }
 
     /**
@@ -144,17 +103,9 @@ public final class ClientServer implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        serverChannel.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
-        for (Channel ch : List.copyOf(connections)) {
-            ch.close();
-        }
-        shutdown();
-        LOG.info("{}: stopped listening for clients on {}", name, localAddress);
-    }
-
-    private void shutdown() {
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        server.close();
         metrics.close();
+        LOG.info("{}: stopped listening for clients on {}", name, localAddress);
     }
 
     /** Configures and starts a {@link ClientServer}. */

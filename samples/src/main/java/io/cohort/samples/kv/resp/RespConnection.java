@@ -3,11 +3,11 @@ package io.cohort.samples.kv.resp;
 import io.cohort.samples.kv.KeyValueStore;
 import io.cohort.samples.kv.KvCommand;
 import io.cohort.samples.kv.Resp;
+import io.cohort.transport.TcpServer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +32,6 @@ import java.util.concurrent.CompletableFuture;
 final class RespConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RespConnection.class);
-
-    /** Set on a connection the server closes as it stops, so that it is counted as closed by the server. */
-    static final AttributeKey<Boolean> CLOSED_BY_SERVER = AttributeKey.valueOf("cohort.resp.closedByServer");
 
     /** One request, from arrival until its reply is written. */
     private static final class Pending {
@@ -84,7 +81,7 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext context) throws Exception {
-        metrics.closed(Boolean.TRUE.equals(context.channel().attr(CLOSED_BY_SERVER).get())
+        metrics.closed(Boolean.TRUE.equals(context.channel().attr(TcpServer.CLOSED_BY_SERVER).get())
                 ? RespMetrics.CloseReason.SERVER : closeReason);
         if (session != null) {
             session.close();

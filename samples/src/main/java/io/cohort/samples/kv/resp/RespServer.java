@@ -1,29 +1,13 @@
 package io.cohort.samples.kv.resp;
 
+import io.cohort.transport.TcpServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -48,57 +32,29 @@ public final class RespServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RespServer.class);
 
-    private final String name;
-    private final EventLoopGroup loops;
-    private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
-    private final Channel serverChannel;
+    private final TcpServer server;
     private final InetSocketAddress localAddress;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private RespServer(Builder b) throws IOException {
-        this.name = b.name;
-        RespMetrics metrics = new RespMetrics(b.registry, b.name, connections::size);
+        // A client that does not read its replies stops being read from once 4 MiB wait for it.
+        this.server = new TcpServer("cohort-resp-io-" + b.name, b.ioThreads, 4 << 20);
+        RespMetrics metrics = new RespMetrics(b.registry, b.name, server::connectionCount);
         AtomicLong connectionIds = new AtomicLong();
-        this.loops = new MultiThreadIoEventLoopGroup(b.ioThreads, new DefaultThreadFactory("cohort-resp-io-" + b.name,
-                true), NioIoHandler.newFactory());
         KvService service = b.service;
         int maxArgs = b.maxArgs;
         int maxBulkBytes = b.maxBulkBytes;
         int maxPending = b.maxPendingPerConnection;
-        ServerBootstrap sb = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                // A client that does not read its replies stops being read from once 4 MiB wait for it.
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 << 20, 4 << 20))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        connections.add(ch);
-                        ch.closeFuture().addListener(f -> connections.remove(ch));
-                        ConnectionCommands commands = new ConnectionCommands(connectionIds.incrementAndGet(), service,
-                                connections::size);
-                        ch.pipeline().addLast("resp", new RespDecoder(maxArgs, maxBulkBytes));
-                        ch.pipeline().addLast("connection", new RespConnection(service, metrics, commands, maxPending));
-                    }
-                });
         try {
-            ChannelFuture bound = sb.bind(b.host, b.port).await();
-            if (!bound.isSuccess()) {
-                throw new IOException(name + ": cannot listen for Redis clients on " + b.host + ":" + b.port + ": "
-                        + bound.cause().getMessage(), bound.cause());
-            }
-            this.serverChannel = bound.channel();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            loops.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw new InterruptedIOException(name + ": interrupted while binding the Redis port");
+            this.localAddress = server.bind(b.host, b.port, "Redis clients", ch -> {
+                ConnectionCommands commands = new ConnectionCommands(connectionIds.incrementAndGet(), service,
+                        server::connectionCount);
+                ch.pipeline().addLast("resp", new RespDecoder(maxArgs, maxBulkBytes));
+                ch.pipeline().addLast("connection", new RespConnection(service, metrics, commands, maxPending));
+            });
         } catch (IOException e) {
-            loops.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw e;
+            throw new IOException(b.name + ": " + e.getMessage(), e);
         }
-        this.localAddress = (InetSocketAddress) serverChannel.localAddress();
-        LOG.info("{}: listening for Redis clients on {}", name, localAddress);
+        LOG.info("{}: listening for Redis clients on {}", b.name, localAddress);
     }
 
     /**
@@ -117,7 +73,7 @@ public final class RespServer implements AutoCloseable {
 
     /** @return the number of open client connections */
     public int connectionCount() {
-        return connections.size();
+        return server.connectionCount();
     }
 
     /**
@@ -126,15 +82,7 @@ public final class RespServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        serverChannel.close().syncUninterruptibly();
-        for (Channel c : connections) {
-            c.attr(RespConnection.CLOSED_BY_SERVER).set(Boolean.TRUE);
-            c.close();
-        }
-        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
     }
 
     /** Builds a {@link RespServer}. */

@@ -117,19 +117,11 @@ final class ReplicaKvService implements KvService {
         if (view != null) {
             for (int rank = 0; rank < view.size(); rank++) {
                 MemberId m = view.members().get(rank);
-                members.add(new ReplicaStatus.ViewMember(m.name(), m.incarnation(), rank, roleOf(rank), m.equals(self)));
+                members.add(new ReplicaStatus.ViewMember(m.name(), m.incarnation(), rank, replica.mode().roleOf(rank == 0), m.equals(self)));
             }
         }
         return new ReplicaStatus(cluster, self.name(), self.incarnation(), view == null ? 0 : view.viewId(), members,
                 replica.role(), replica.appliedIndex(), replica.logSequence(), replica.groupLogSequence(),
                 maxHealthyLag);
-    }
-
-    private String roleOf(int rank) {
-        return switch (replica.mode()) {
-            case ACTIVE -> "replica";
-            case PRIMARY_BACKUP -> rank == 0 ? "primary" : "backup";
-            case COORDINATOR_COHORT -> rank == 0 ? "coordinator" : "cohort";
-        };
     }
 }
